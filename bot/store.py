@@ -1,0 +1,585 @@
+"""The one SQL layer: SQLite by default, ToolsDB (MariaDB) on Toolforge.
+
+Everything the bot learns lands here, and the web tool reads only this. The
+schema sticks to SQLAlchemy Core types that both dialects map well (bounded
+VARCHARs for indexed columns so utf8mb4 keys fit MariaDB's index limit, JSON
+for small lists), and every multi-row write happens in one transaction so a
+killed run leaves either the old or the new state, never half of each.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from bot.models import (
+    Attendee,
+    Confirmation,
+    Event,
+    Need,
+    Offer,
+    Origin,
+    ParseResult,
+    Problem,
+    Record,
+    Resource,
+    Signup,
+    SkillLevel,
+)
+
+SCHEMA_VERSION = 1
+
+metadata = sa.MetaData()
+
+NAME = 255  # titles and names; 255 utf8mb4 chars stay under MariaDB's 3072-byte key limit
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("started", sa.DateTime, nullable=False),
+    sa.Column("finished", sa.DateTime),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("stats", sa.JSON),
+)
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+# Authorship state per signup page: what the bot has already read of its history.
+pages = sa.Table(
+    "pages",
+    metadata,
+    sa.Column("wiki", sa.String(64), primary_key=True),
+    sa.Column("title", sa.String(NAME), primary_key=True),
+    sa.Column("last_revid", sa.Integer, nullable=False),
+    sa.Column("state", sa.JSON, nullable=False),
+    sa.Column("updated", sa.DateTime, nullable=False),
+)
+
+# Every accepted entry. `data` holds the whole record; skills and languages are
+# broken out so the web tool can filter without parsing JSON in SQL.
+entries = sa.Table(
+    "entries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("wiki", sa.String(64), nullable=False),
+    sa.Column("page", sa.String(NAME), nullable=False),
+    sa.Column("owner", sa.String(NAME), nullable=False),
+    sa.Column("community", sa.String(NAME)),
+    sa.Column("region", sa.String(NAME)),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("revid", sa.Integer, nullable=False),
+    sa.Column("author", sa.String(NAME), nullable=False),
+    sa.Column("line", sa.Integer, nullable=False),
+    sa.Index("ix_entries_owner", "owner"),
+    sa.Index("ix_entries_page", "wiki", "page"),
+    sa.Index("ix_entries_kind", "kind"),
+)
+
+# role: want | offer (signup offers, peer) | mentor (Skill offer) | need | resource | event
+entry_skills = sa.Table(
+    "entry_skills",
+    metadata,
+    sa.Column(
+        "entry_id", sa.Integer, sa.ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("skill", sa.String(64), primary_key=True),
+    sa.Column("role", sa.String(12), primary_key=True),
+    sa.Column("level", sa.String(16)),
+    sa.Index("ix_entry_skills_skill", "skill", "role"),
+)
+
+entry_languages = sa.Table(
+    "entry_languages",
+    metadata,
+    sa.Column(
+        "entry_id", sa.Integer, sa.ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("lang", sa.String(32), primary_key=True),
+    sa.Index("ix_entry_languages_lang", "lang"),
+)
+
+problems = sa.Table(
+    "problems",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("wiki", sa.String(64), nullable=False),
+    sa.Column("page", sa.String(NAME), nullable=False),
+    sa.Column("line", sa.Integer, nullable=False),
+    sa.Column("revid", sa.Integer, nullable=False),
+    sa.Column("author", sa.String(NAME), nullable=False),
+    sa.Column("template", sa.String(64), nullable=False),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("params", sa.JSON, nullable=False),
+    sa.Column("snippet", sa.Text, nullable=False),
+    sa.Index("ix_problems_page", "wiki", "page"),
+)
+
+# The aggregated needs map, one row per (skill, community, language, region) cell.
+needs_map = sa.Table(
+    "needs_map",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("skill", sa.String(64), nullable=False),
+    sa.Column("community", sa.String(NAME), nullable=False),
+    sa.Column("lang", sa.String(32), nullable=False),
+    sa.Column("region", sa.String(NAME), nullable=False),
+    sa.Column("learners", sa.Integer, nullable=False),
+    sa.Column("mentor_capacity", sa.Integer, nullable=False),
+    sa.Column("recorded_need", sa.Integer, nullable=False),
+    sa.Column("resources", sa.Integer, nullable=False),
+    sa.Column("demand", sa.Float, nullable=False),
+    sa.Column("gap", sa.Float, nullable=False),
+    sa.Column("rank", sa.Integer, nullable=False),
+    sa.Column("suggestion", sa.String(32), nullable=False),
+    sa.Column("suggestion_params", sa.JSON, nullable=False),
+    sa.Index("ix_needs_map_skill", "skill"),
+)
+
+matches = sa.Table(
+    "matches",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("kind", sa.String(8), nullable=False),  # mentor | peer
+    sa.Column("a", sa.String(NAME), nullable=False),  # learner (or peer a)
+    sa.Column("b", sa.String(NAME), nullable=False),  # mentor (or peer b)
+    sa.Column("a_wiki", sa.String(64), nullable=False),
+    sa.Column("b_wiki", sa.String(64), nullable=False),
+    sa.Column("skills", sa.JSON, nullable=False),  # mentor: skills; peer: {"a_learns", "b_learns"}
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # proposed active completed declined ended
+    sa.Column("paused", sa.Boolean, nullable=False, default=False),
+    sa.Column("created", sa.DateTime, nullable=False),
+    sa.Column("updated", sa.DateTime, nullable=False),
+    sa.Column("reminded", sa.DateTime),
+    sa.Index("ix_matches_a", "a"),
+    sa.Index("ix_matches_b", "b"),
+)
+
+waiting = sa.Table(
+    "waiting",
+    metadata,
+    sa.Column("username", sa.String(NAME), primary_key=True),
+    sa.Column("wiki", sa.String(64), nullable=False),
+    sa.Column("skills", sa.JSON, nullable=False),
+    sa.Column("why", sa.String(32), nullable=False),
+)
+
+# Talk-page messages: queued in the same transaction as the fact they announce,
+# then posted; the marker written into each message makes a retried post detectable.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("wiki", sa.String(64), nullable=False),
+    sa.Column("title", sa.String(NAME), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("state", sa.String(12), nullable=False),  # pending posted skipped failed
+    sa.Column("reason", sa.String(NAME)),
+    sa.Column("created", sa.DateTime, nullable=False),
+    sa.Column("done", sa.DateTime),
+    sa.Column("revid", sa.Integer),
+    sa.Index("ix_outbox_state", "state"),
+)
+
+awards = sa.Table(
+    "awards",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(NAME), nullable=False),
+    sa.Column("wiki", sa.String(64), nullable=False),
+    sa.Column("badge_class", sa.String(64), nullable=False),
+    sa.Column("skill", sa.String(64)),
+    sa.Column("issued_on", sa.Date, nullable=False),
+    sa.Column("evidence", sa.JSON, nullable=False),
+    sa.Column("salt", sa.String(64), nullable=False),
+    sa.Column("revoked", sa.Boolean, nullable=False, default=False),
+    sa.Column("revocation_reason", sa.String(NAME)),
+    sa.Index("ix_awards_user", "username"),
+)
+
+people = sa.Table(
+    "people",
+    metadata,
+    sa.Column("username", sa.String(NAME), primary_key=True),
+    sa.Column("wiki", sa.String(64), nullable=False),  # where they signed up first
+    sa.Column("notify", sa.Boolean, nullable=False, default=True),
+    sa.Column("last_edit", sa.DateTime),
+)
+
+KIND_OF: dict[type, str] = {
+    Signup: "signup",
+    Offer: "offer",
+    Need: "need",
+    Resource: "resource",
+    Event: "event",
+    Attendee: "attendee",
+    Confirmation: "confirm",
+}
+TYPE_OF: dict[str, type] = {v: k for k, v in KIND_OF.items()}
+BUCKET_OF: dict[str, str] = {
+    "signup": "signups",
+    "offer": "offers",
+    "need": "needs",
+    "resource": "resources",
+    "event": "events",
+    "attendee": "attendees",
+    "confirm": "confirmations",
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
+
+
+def record_to_dict(record: Record) -> dict[str, Any]:
+    """A JSON-ready dict; the inverse of `record_from_dict`."""
+    data: dict[str, Any] = _jsonable(record)
+    return data
+
+
+def record_from_dict(kind: str, data: Mapping[str, Any]) -> Record:
+    cls = TYPE_OF[kind]
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        raw = data[f.name]
+        if f.name == "origin":
+            values[f.name] = Origin(**raw)
+        elif f.name in ("wants", "offers") or (f.name == "skills" and cls is Offer):
+            values[f.name] = tuple(SkillLevel(**s) for s in raw)
+        elif f.name in ("away_until", "date") and raw is not None:
+            values[f.name] = date.fromisoformat(raw)
+        elif isinstance(raw, list):
+            values[f.name] = tuple(raw)
+        else:
+            values[f.name] = raw
+    record: Record = cls(**values)
+    return record
+
+
+def _skill_rows(kind: str, record: Record) -> list[tuple[str, str, str | None]]:
+    """(skill, role, level) triples indexed for the web tool's filters."""
+    if isinstance(record, Signup):
+        rows = [(s.skill, "want", s.level) for s in record.wants]
+        return rows + [(s.skill, "offer", s.level) for s in record.offers]
+    if isinstance(record, Offer):
+        return [(s.skill, "mentor", s.level) for s in record.skills]
+    if isinstance(record, Need):
+        return [(record.skill, "need", None)]
+    if isinstance(record, Resource):
+        return [(s, "resource", None) for s in record.skills]
+    if isinstance(record, Event):
+        return [(s, "event", None) for s in record.skills]
+    return []
+
+
+def _owner(record: Record) -> str:
+    if isinstance(record, Offer):
+        return record.owner
+    if isinstance(record, Need):
+        return record.by
+    if isinstance(record, Resource):
+        return record.by or ""
+    if isinstance(record, Event):
+        return record.organizer
+    return record.user
+
+
+class Store:
+    """SQLAlchemy Core over one URL; `sqlite:///path` or `mysql+pymysql://…`."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        if url.startswith("mysql"):
+            kwargs["pool_recycle"] = 280  # ToolsDB drops idle connections
+            kwargs["pool_pre_ping"] = True
+        self.engine: Engine = sa.create_engine(url, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def create_schema(self) -> None:
+        metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            self._upsert(
+                conn, meta, {"key": "schema_version", "value": str(SCHEMA_VERSION)}, ("key",)
+            )
+
+    def drop_schema(self) -> None:
+        metadata.drop_all(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    # -- generic helpers -------------------------------------------------
+
+    def _upsert(
+        self, conn: Connection, table: sa.Table, values: Mapping[str, Any], key: Sequence[str]
+    ) -> None:
+        """Insert or update by primary key; portable because it avoids dialect upserts."""
+        cond = sa.and_(*(table.c[k] == values[k] for k in key))
+        updated = conn.execute(
+            table.update().where(cond).values({k: v for k, v in values.items() if k not in key})
+        )
+        if updated.rowcount == 0:
+            conn.execute(table.insert().values(dict(values)))
+
+    def get_meta(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(meta.c.value).where(meta.c.key == key)).scalar()
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.engine.begin() as conn:
+            self._upsert(conn, meta, {"key": key, "value": value}, ("key",))
+
+    # -- runs --------------------------------------------------------------
+
+    def begin_run(self) -> int:
+        with self.engine.begin() as conn:
+            res = conn.execute(runs.insert().values(started=_now(), status="running", stats={}))
+            return int(res.inserted_primary_key[0])
+
+    def finish_run(self, run_id: int, status: str, stats: Mapping[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                runs.update()
+                .where(runs.c.id == run_id)
+                .values(finished=_now(), status=status, stats=dict(stats))
+            )
+
+    def last_run(self) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(
+                    sa.select(runs).where(runs.c.status == "ok").order_by(runs.c.id.desc()).limit(1)
+                )
+                .mappings()
+                .first()
+            )
+            return dict(row) if row else None
+
+    # -- page history state -----------------------------------------------
+
+    def page_states(
+        self, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[int, Any]]:
+        wanted = set(keys)
+        out: dict[tuple[str, str], tuple[int, Any]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(
+                sa.select(pages.c.wiki, pages.c.title, pages.c.last_revid, pages.c.state)
+            ):
+                if (row.wiki, row.title) in wanted:
+                    out[(row.wiki, row.title)] = (row.last_revid, row.state)
+        return out
+
+    def save_page_state(
+        self, conn: Connection, wiki: str, title: str, revid: int, state: Any
+    ) -> None:
+        self._upsert(
+            conn,
+            pages,
+            {"wiki": wiki, "title": title, "last_revid": revid, "state": state, "updated": _now()},
+            ("wiki", "title"),
+        )
+
+    # -- entries -------------------------------------------------------------
+
+    def replace_entries(
+        self, conn: Connection, result: ParseResult, page_keys: Iterable[tuple[str, str]]
+    ) -> None:
+        """Swap in the entries of the given pages; the other pages' entries stay."""
+        for wiki, title in page_keys:
+            ids = sa.select(entries.c.id).where(entries.c.wiki == wiki, entries.c.page == title)
+            conn.execute(entry_skills.delete().where(entry_skills.c.entry_id.in_(ids)))
+            conn.execute(entry_languages.delete().where(entry_languages.c.entry_id.in_(ids)))
+            conn.execute(entries.delete().where(entries.c.wiki == wiki, entries.c.page == title))
+            conn.execute(problems.delete().where(problems.c.wiki == wiki, problems.c.page == title))
+        for kind, bucket in BUCKET_OF.items():
+            for record in getattr(result, bucket):
+                self._insert_entry(conn, kind, record)
+        if result.problems:
+            conn.execute(
+                problems.insert(),
+                [
+                    {
+                        "wiki": p.origin.wiki,
+                        "page": p.origin.page,
+                        "line": p.origin.line,
+                        "revid": p.origin.revid,
+                        "author": p.origin.author,
+                        "template": p.template[:64],
+                        "code": p.code,
+                        "params": list(p.params),
+                        "snippet": p.snippet,
+                    }
+                    for p in result.problems
+                ],
+            )
+
+    def _insert_entry(self, conn: Connection, kind: str, record: Record) -> None:
+        origin = record.origin
+        res = conn.execute(
+            entries.insert().values(
+                kind=kind,
+                wiki=origin.wiki,
+                page=origin.page,
+                owner=_owner(record),
+                community=getattr(record, "community", None),
+                region=getattr(record, "region", None),
+                data=record_to_dict(record),
+                revid=origin.revid,
+                author=origin.author,
+                line=origin.line,
+            )
+        )
+        entry_id = res.inserted_primary_key[0]
+        skill_rows = {(s, role): level for s, role, level in _skill_rows(kind, record)}
+        if skill_rows:
+            conn.execute(
+                entry_skills.insert(),
+                [
+                    {"entry_id": entry_id, "skill": s, "role": role, "level": level}
+                    for (s, role), level in skill_rows.items()
+                ],
+            )
+        langs = sorted(set(getattr(record, "languages", ()) or ()))
+        if langs:
+            conn.execute(
+                entry_languages.insert(), [{"entry_id": entry_id, "lang": lang} for lang in langs]
+            )
+
+    def load_entries(self) -> ParseResult:
+        result = ParseResult()
+        with self.engine.connect() as conn:
+            for row in conn.execute(
+                sa.select(entries.c.kind, entries.c.data).order_by(entries.c.id)
+            ):
+                result.add(record_from_dict(row.kind, row.data))
+            for p in conn.execute(sa.select(problems).order_by(problems.c.id)).mappings():
+                result.problems.append(
+                    Problem(
+                        origin=Origin(p["wiki"], p["page"], p["line"], p["revid"], p["author"]),
+                        template=p["template"],
+                        code=p["code"],
+                        params=tuple(p["params"]),
+                        snippet=p["snippet"],
+                    )
+                )
+        return result
+
+    # -- needs map -------------------------------------------------------------
+
+    def replace_needs_map(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        conn.execute(needs_map.delete())
+        if rows:
+            conn.execute(needs_map.insert(), [dict(r) for r in rows])
+
+    # -- matches ---------------------------------------------------------------
+
+    def load_matches(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [
+                dict(r) for r in conn.execute(sa.select(matches).order_by(matches.c.id)).mappings()
+            ]
+
+    def save_match(self, conn: Connection, row: Mapping[str, Any]) -> None:
+        values = dict(row)
+        values.setdefault("updated", _now())
+        values.setdefault("created", _now())
+        self._upsert(conn, matches, values, ("id",))
+
+    def replace_waiting(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        conn.execute(waiting.delete())
+        if rows:
+            conn.execute(waiting.insert(), [dict(r) for r in rows])
+
+    # -- outbox ------------------------------------------------------------------
+
+    def enqueue(self, conn: Connection, item: Mapping[str, Any]) -> bool:
+        """Queue a message once; False when the same id was queued before."""
+        exists = conn.execute(sa.select(outbox.c.id).where(outbox.c.id == item["id"])).first()
+        if exists:
+            return False
+        conn.execute(outbox.insert().values(state="pending", created=_now(), **dict(item)))
+        return True
+
+    def pending_messages(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(outbox)
+                .where(outbox.c.state == "pending")
+                .order_by(outbox.c.created, outbox.c.id)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    def mark_message(
+        self, msg_id: str, state: str, reason: str | None = None, revid: int | None = None
+    ) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                outbox.update()
+                .where(outbox.c.id == msg_id)
+                .values(state=state, reason=reason, revid=revid, done=_now())
+            )
+
+    # -- people and awards --------------------------------------------------------
+
+    def upsert_person(self, conn: Connection, username: str, wiki: str, notify: bool) -> None:
+        self._upsert(
+            conn, people, {"username": username, "wiki": wiki, "notify": notify}, ("username",)
+        )
+
+    def load_awards(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [
+                dict(r) for r in conn.execute(sa.select(awards).order_by(awards.c.id)).mappings()
+            ]
+
+    def save_award(self, conn: Connection, row: Mapping[str, Any]) -> None:
+        self._upsert(conn, awards, row, ("id",))
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(_jsonable(value), ensure_ascii=False, sort_keys=True)
