@@ -1,0 +1,219 @@
+"""Find SkillMatch templates in wikitext and turn their parameters into plain strings.
+
+This layer knows wikitext syntax and nothing about what the values mean: it
+strips comments, unwraps ``<nowiki>``, maps localized template and parameter
+names to canonical ones, and reports what it cannot read (unclosed braces,
+templates or markup inside a value, positional or unknown parameters) instead
+of raising. Values never carry live wikitext onward, so nothing a volunteer
+writes can execute when the bot writes it back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import mwparserfromhell
+from mwparserfromhell.nodes import (
+    Argument,
+    Comment,
+    ExternalLink,
+    Heading,
+    HTMLEntity,
+    Tag,
+    Template,
+    Text,
+    Wikilink,
+)
+from mwparserfromhell.wikicode import Wikicode
+
+# Values whose wikilinks name a user: [[User:Alice|Alice]] means Alice.
+USER_PARAMS = frozenset({"user", "by", "organizer"})
+LITERAL_TAGS = frozenset({"nowiki", "pre", "syntaxhighlight", "source", "code"})
+INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_OPENING = re.compile(r"\{\{\s*([^{}|\n]{1,120}?)\s*(?=\||\}|\n|$)")
+
+
+class Names(Protocol):
+    def canonical_template(self, name: str, lang: str) -> str | None: ...
+
+    def canonical_param(self, name: str, lang: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Issue:
+    code: str
+    params: tuple[str, ...] = ()
+
+
+@dataclass
+class RawTemplate:
+    """One SkillMatch template as written: canonical names, cleaned values, its position."""
+
+    kind: str
+    params: dict[str, str]
+    line: int
+    text: str
+    issues: list[Issue] = field(default_factory=list)
+
+    def key_text(self) -> str:
+        """Canonical form: the same entry written with other spacing or order compares equal."""
+        body = "|".join(f"{k}={v}" for k, v in sorted(self.params.items()))
+        return f"{self.kind}|{body}"
+
+
+@dataclass(frozen=True)
+class Stray:
+    """Something that looks like a SkillMatch template but is not one MediaWiki would parse."""
+
+    kind: str
+    line: int
+    snippet: str
+
+
+def clean_text(value: str) -> str:
+    """Drop invisible formatting characters and fold whitespace."""
+    return " ".join(INVISIBLE.sub("", value).split())
+
+
+def snippet(text: str, limit: int = 120) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _template_name(tpl: Template) -> str:
+    parts = [str(n) for n in tpl.name.nodes if not isinstance(n, Comment)]
+    return clean_text("".join(parts)).replace("_", " ")
+
+
+def _user_from_link(link: Wikilink) -> str:
+    title = str(link.title).strip()
+    if ":" in title:
+        title = title.split(":", 1)[1]
+    return title
+
+
+def _value(code: Wikicode, param: str, issues: list[Issue]) -> str:
+    """Plain text of a parameter value; anything live in it becomes an issue."""
+    out: list[str] = []
+    for node in code.nodes:
+        if isinstance(node, Text):
+            out.append(node.value)
+        elif isinstance(node, Comment):
+            continue
+        elif isinstance(node, HTMLEntity):
+            out.append(node.normalize())
+        elif isinstance(node, Tag):
+            tag = str(node.tag).strip().lower()
+            if tag in LITERAL_TAGS and node.contents is not None:
+                out.append(str(node.contents))
+            elif tag == "br":
+                out.append(" ")
+            else:
+                issues.append(Issue("markup-in-value", (param, f"<{snippet(tag, 20)}>")))
+        elif isinstance(node, Template):
+            issues.append(Issue("template-in-value", (param, snippet(_template_name(node), 40))))
+        elif isinstance(node, Argument):
+            issues.append(Issue("template-in-value", (param, snippet(str(node), 40))))
+        elif isinstance(node, Wikilink):
+            if param in USER_PARAMS:
+                out.append(_user_from_link(node))
+            elif node.text is not None and param not in ("link",):
+                out.append(str(node.text))
+            else:
+                out.append(str(node.title))
+        elif isinstance(node, ExternalLink):
+            out.append(str(node.url))
+        elif isinstance(node, Heading):
+            out.append(str(node.title))
+        else:  # pragma: no cover - every node type is handled above
+            out.append(str(node))
+    return clean_text("".join(out))
+
+
+class LineIndex:
+    """Offsets to 1-based line numbers, by binary search over newline positions."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line(self, offset: int) -> int:
+        lo, hi = 0, len(self.starts)
+        while lo + 1 < hi:
+            mid = (lo + hi) // 2
+            if self.starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid
+        return lo + 1
+
+
+def extract(text: str, names: Names, lang: str) -> tuple[list[RawTemplate], list[Stray]]:
+    """Every SkillMatch template in `text`, in page order, plus malformed look-alikes."""
+    code = mwparserfromhell.parse(text, skip_style_tags=True)
+    lines = LineIndex(text)
+    found: list[RawTemplate] = []
+    cursor: dict[str, int] = {}
+    for tpl in code.filter_templates(recursive=True):
+        kind = names.canonical_template(_template_name(tpl), lang)
+        if kind is None:
+            continue
+        raw = str(tpl)
+        pos = text.find(raw, cursor.get(raw, 0))
+        if pos < 0:
+            pos = 0
+        cursor[raw] = pos + 1
+        issues: list[Issue] = []
+        params: dict[str, str] = {}
+        for p in tpl.params:
+            pname = clean_text(str(p.name))
+            if not p.showkey:
+                issues.append(Issue("positional-param", (snippet(str(p.value), 40),)))
+                continue
+            canonical = names.canonical_param(pname, lang)
+            if canonical is None:
+                issues.append(Issue("unknown-param", (snippet(pname, 40),)))
+                continue
+            if canonical in params:
+                issues.append(Issue("duplicate-param", (canonical,)))
+            params[canonical] = _value(p.value, canonical, issues)
+        found.append(RawTemplate(kind, params, lines.line(pos), raw, issues))
+    return found, _strays(code, text, names, lang, lines)
+
+
+def _strays(code: Wikicode, text: str, names: Names, lang: str, lines: LineIndex) -> list[Stray]:
+    """Look for `{{Skill …` openings left as plain text: the parser gave up on them."""
+    strays: list[Stray] = []
+    cursor = 0
+    for chunk in _plain_chunks(code):
+        if "{{" not in chunk:
+            continue
+        for m in _OPENING.finditer(chunk):
+            kind = names.canonical_template(clean_text(m.group(1)).replace("_", " "), lang)
+            if kind is None:
+                continue
+            pos = text.find(chunk, cursor)
+            cursor = max(cursor, pos)
+            offset = (pos if pos >= 0 else 0) + m.start()
+            strays.append(Stray(kind, lines.line(offset), snippet(chunk[m.start() :])))
+    return strays
+
+
+def _plain_chunks(code: Wikicode) -> list[str]:
+    """Text nodes outside comments and literal tags, in order."""
+    out: list[str] = []
+    for node in code.nodes:
+        if isinstance(node, Text):
+            out.append(node.value)
+        elif isinstance(node, Tag):
+            if str(node.tag).strip().lower() not in LITERAL_TAGS and node.contents is not None:
+                out.extend(_plain_chunks(node.contents))
+        elif isinstance(node, Template):
+            for p in node.params:
+                out.extend(_plain_chunks(p.value))
+        elif isinstance(node, Wikilink) and node.text is not None:
+            out.extend(_plain_chunks(node.text))
+        elif isinstance(node, Heading):
+            out.extend(_plain_chunks(node.title))
+    return out
