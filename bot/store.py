@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Connection, Engine
 
 from bot.models import (
@@ -40,20 +41,29 @@ metadata = sa.MetaData()
 
 NAME = 255  # titles and names; 255 utf8mb4 chars stay under MariaDB's 3072-byte key limit
 
+
+def Key(length: int) -> sa.types.TypeEngine[str]:  # noqa: N802 - reads like a column type
+    """A string that compares exactly: MariaDB's default `_ci` collations would merge
+    "Foo"/"foo" and different emoji into one key, SQLite would not."""
+    return sa.String(length).with_variant(
+        mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+    )
+
+
 runs = sa.Table(
     "runs",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("started", sa.DateTime, nullable=False),
     sa.Column("finished", sa.DateTime),
-    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("status", Key(20), nullable=False),
     sa.Column("stats", sa.JSON),
 )
 
 meta = sa.Table(
     "meta",
     metadata,
-    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("key", Key(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
 
@@ -61,8 +71,8 @@ meta = sa.Table(
 pages = sa.Table(
     "pages",
     metadata,
-    sa.Column("wiki", sa.String(64), primary_key=True),
-    sa.Column("title", sa.String(NAME), primary_key=True),
+    sa.Column("wiki", Key(64), primary_key=True),
+    sa.Column("title", Key(NAME), primary_key=True),
     sa.Column("last_revid", sa.Integer, nullable=False),
     sa.Column("state", sa.JSON, nullable=False),
     sa.Column("updated", sa.DateTime, nullable=False),
@@ -74,15 +84,15 @@ entries = sa.Table(
     "entries",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("kind", sa.String(20), nullable=False),
-    sa.Column("wiki", sa.String(64), nullable=False),
-    sa.Column("page", sa.String(NAME), nullable=False),
-    sa.Column("owner", sa.String(NAME), nullable=False),
-    sa.Column("community", sa.String(NAME)),
-    sa.Column("region", sa.String(NAME)),
+    sa.Column("kind", Key(20), nullable=False),
+    sa.Column("wiki", Key(64), nullable=False),
+    sa.Column("page", Key(NAME), nullable=False),
+    sa.Column("owner", Key(NAME), nullable=False),
+    sa.Column("community", Key(NAME)),
+    sa.Column("region", Key(NAME)),
     sa.Column("data", sa.JSON, nullable=False),
     sa.Column("revid", sa.Integer, nullable=False),
-    sa.Column("author", sa.String(NAME), nullable=False),
+    sa.Column("author", Key(NAME), nullable=False),
     sa.Column("line", sa.Integer, nullable=False),
     sa.Index("ix_entries_owner", "owner"),
     sa.Index("ix_entries_page", "wiki", "page"),
@@ -96,9 +106,9 @@ entry_skills = sa.Table(
     sa.Column(
         "entry_id", sa.Integer, sa.ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True
     ),
-    sa.Column("skill", sa.String(64), primary_key=True),
-    sa.Column("role", sa.String(12), primary_key=True),
-    sa.Column("level", sa.String(16)),
+    sa.Column("skill", Key(64), primary_key=True),
+    sa.Column("role", Key(12), primary_key=True),
+    sa.Column("level", Key(16)),
     sa.Index("ix_entry_skills_skill", "skill", "role"),
 )
 
@@ -108,7 +118,7 @@ entry_languages = sa.Table(
     sa.Column(
         "entry_id", sa.Integer, sa.ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True
     ),
-    sa.Column("lang", sa.String(32), primary_key=True),
+    sa.Column("lang", Key(32), primary_key=True),
     sa.Index("ix_entry_languages_lang", "lang"),
 )
 
@@ -116,13 +126,13 @@ problems = sa.Table(
     "problems",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("wiki", sa.String(64), nullable=False),
-    sa.Column("page", sa.String(NAME), nullable=False),
+    sa.Column("wiki", Key(64), nullable=False),
+    sa.Column("page", Key(NAME), nullable=False),
     sa.Column("line", sa.Integer, nullable=False),
     sa.Column("revid", sa.Integer, nullable=False),
-    sa.Column("author", sa.String(NAME), nullable=False),
-    sa.Column("template", sa.String(64), nullable=False),
-    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("author", Key(NAME), nullable=False),
+    sa.Column("template", Key(64), nullable=False),
+    sa.Column("code", Key(64), nullable=False),
     sa.Column("params", sa.JSON, nullable=False),
     sa.Column("snippet", sa.Text, nullable=False),
     sa.Index("ix_problems_page", "wiki", "page"),
@@ -133,10 +143,10 @@ needs_map = sa.Table(
     "needs_map",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("skill", sa.String(64), nullable=False),
-    sa.Column("community", sa.String(NAME), nullable=False),
-    sa.Column("lang", sa.String(32), nullable=False),
-    sa.Column("region", sa.String(NAME), nullable=False),
+    sa.Column("skill", Key(64), nullable=False),
+    sa.Column("community", Key(NAME), nullable=False),
+    sa.Column("lang", Key(32), nullable=False),
+    sa.Column("region", Key(NAME), nullable=False),
     sa.Column("learners", sa.Integer, nullable=False),
     sa.Column("mentor_capacity", sa.Integer, nullable=False),
     sa.Column("recorded_need", sa.Integer, nullable=False),
@@ -144,7 +154,7 @@ needs_map = sa.Table(
     sa.Column("demand", sa.Float, nullable=False),
     sa.Column("gap", sa.Float, nullable=False),
     sa.Column("rank", sa.Integer, nullable=False),
-    sa.Column("suggestion", sa.String(32), nullable=False),
+    sa.Column("suggestion", Key(32), nullable=False),
     sa.Column("suggestion_params", sa.JSON, nullable=False),
     sa.Index("ix_needs_map_skill", "skill"),
 )
@@ -152,16 +162,16 @@ needs_map = sa.Table(
 matches = sa.Table(
     "matches",
     metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("kind", sa.String(8), nullable=False),  # mentor | peer
-    sa.Column("a", sa.String(NAME), nullable=False),  # learner (or peer a)
-    sa.Column("b", sa.String(NAME), nullable=False),  # mentor (or peer b)
-    sa.Column("a_wiki", sa.String(64), nullable=False),
-    sa.Column("b_wiki", sa.String(64), nullable=False),
+    sa.Column("id", Key(32), primary_key=True),
+    sa.Column("kind", Key(8), nullable=False),  # mentor | peer
+    sa.Column("a", Key(NAME), nullable=False),  # learner (or peer a)
+    sa.Column("b", Key(NAME), nullable=False),  # mentor (or peer b)
+    sa.Column("a_wiki", Key(64), nullable=False),
+    sa.Column("b_wiki", Key(64), nullable=False),
     sa.Column("skills", sa.JSON, nullable=False),  # mentor: skills; peer: {"a_learns", "b_learns"}
     sa.Column("score", sa.Float, nullable=False),
     sa.Column("reasons", sa.JSON, nullable=False),
-    sa.Column("state", sa.String(16), nullable=False),  # proposed active completed declined ended
+    sa.Column("state", Key(16), nullable=False),  # proposed active completed declined ended
     sa.Column("paused", sa.Boolean, nullable=False, default=False),
     sa.Column("created", sa.DateTime, nullable=False),
     sa.Column("updated", sa.DateTime, nullable=False),
@@ -173,10 +183,10 @@ matches = sa.Table(
 waiting = sa.Table(
     "waiting",
     metadata,
-    sa.Column("username", sa.String(NAME), primary_key=True),
-    sa.Column("wiki", sa.String(64), nullable=False),
+    sa.Column("username", Key(NAME), primary_key=True),
+    sa.Column("wiki", Key(64), nullable=False),
     sa.Column("skills", sa.JSON, nullable=False),
-    sa.Column("why", sa.String(32), nullable=False),
+    sa.Column("why", Key(32), nullable=False),
 )
 
 # Talk-page messages: queued in the same transaction as the fact they announce,
@@ -184,13 +194,13 @@ waiting = sa.Table(
 outbox = sa.Table(
     "outbox",
     metadata,
-    sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("wiki", sa.String(64), nullable=False),
-    sa.Column("title", sa.String(NAME), nullable=False),
-    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("id", Key(64), primary_key=True),
+    sa.Column("wiki", Key(64), nullable=False),
+    sa.Column("title", Key(NAME), nullable=False),
+    sa.Column("kind", Key(16), nullable=False),
     sa.Column("payload", sa.JSON, nullable=False),
-    sa.Column("state", sa.String(12), nullable=False),  # pending posted skipped failed
-    sa.Column("reason", sa.String(NAME)),
+    sa.Column("state", Key(12), nullable=False),  # pending posted skipped failed
+    sa.Column("reason", Key(NAME)),
     sa.Column("created", sa.DateTime, nullable=False),
     sa.Column("done", sa.DateTime),
     sa.Column("revid", sa.Integer),
@@ -200,24 +210,24 @@ outbox = sa.Table(
 awards = sa.Table(
     "awards",
     metadata,
-    sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("username", sa.String(NAME), nullable=False),
-    sa.Column("wiki", sa.String(64), nullable=False),
-    sa.Column("badge_class", sa.String(64), nullable=False),
-    sa.Column("skill", sa.String(64)),
+    sa.Column("id", Key(64), primary_key=True),
+    sa.Column("username", Key(NAME), nullable=False),
+    sa.Column("wiki", Key(64), nullable=False),
+    sa.Column("badge_class", Key(64), nullable=False),
+    sa.Column("skill", Key(64)),
     sa.Column("issued_on", sa.Date, nullable=False),
     sa.Column("evidence", sa.JSON, nullable=False),
-    sa.Column("salt", sa.String(64), nullable=False),
+    sa.Column("salt", Key(64), nullable=False),
     sa.Column("revoked", sa.Boolean, nullable=False, default=False),
-    sa.Column("revocation_reason", sa.String(NAME)),
+    sa.Column("revocation_reason", Key(NAME)),
     sa.Index("ix_awards_user", "username"),
 )
 
 people = sa.Table(
     "people",
     metadata,
-    sa.Column("username", sa.String(NAME), primary_key=True),
-    sa.Column("wiki", sa.String(64), nullable=False),  # where they signed up first
+    sa.Column("username", Key(NAME), primary_key=True),
+    sa.Column("wiki", Key(64), nullable=False),  # where they signed up first
     sa.Column("notify", sa.Boolean, nullable=False, default=True),
     sa.Column("last_edit", sa.DateTime),
 )

@@ -1,0 +1,180 @@
+"""Gather phase: signup pages → authorship-checked, validated records.
+
+Pure apart from the `Wiki` it is handed: the page texts and histories come in,
+records and problems go out, with the per-page history state the store keeps
+so the next run reads only revisions it has not seen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from bot.authorship import PageHistory, Revision, empty_state, normalize_user, owner_of
+from bot.models import Event, Origin, ParseResult, Problem
+from bot.taxonomy import Taxonomy
+from bot.validate import Context, stray_problem, validate_all
+from bot.vocabulary import TemplateNames, Vocabulary
+from bot.wikitext import RawTemplate, extract
+
+log = logging.getLogger("skillmatch.gather")
+
+
+@dataclass(frozen=True)
+class Core:
+    """What parsing needs, loaded once per run."""
+
+    taxonomy: Taxonomy
+    vocabulary: Vocabulary
+    names: TemplateNames
+
+    @classmethod
+    def load(cls, taxonomy: Path, vocabulary: Path, templates: Path) -> Core:
+        return cls(
+            Taxonomy.load(taxonomy), Vocabulary.load(vocabulary), TemplateNames.load(templates)
+        )
+
+    def extractor(self, lang: str) -> Extractor:
+        """Memoized per text: a page's history repeats most of its entries revision after
+        revision, and the pre-pass for events reads the same revisions as the replay."""
+        return _extractor(self.names, lang)
+
+
+Extractor = Callable[[str], list[RawTemplate]]
+
+
+@lru_cache(maxsize=16)
+def _extractor(names: TemplateNames, lang: str) -> Extractor:
+    @lru_cache(maxsize=8192)
+    def run(text: str) -> tuple[RawTemplate, ...]:
+        return tuple(extract(text, names, lang)[0])
+
+    def extractor(text: str) -> list[RawTemplate]:
+        return list(run(text))
+
+    return extractor
+
+
+class LatestLike(Protocol):
+    revid: int
+    parentid: int
+    text: str
+
+
+@dataclass
+class PageResult:
+    wiki: str
+    title: str
+    revid: int
+    state: dict[str, Any]
+    result: ParseResult
+    fetched_revisions: int = 0
+
+
+@dataclass
+class GatherResult:
+    pages: list[PageResult] = field(default_factory=list)
+
+    def merged(self) -> ParseResult:
+        out = ParseResult()
+        for p in self.pages:
+            out.extend(p.result)
+        return out
+
+
+def parse_text(
+    text: str, core: Core, lang: str, wiki: str, page: str, today: date, revid: int = 0
+) -> ParseResult:
+    """Parse one text without history: what `python -m bot parse` does for files."""
+    raws, strays = extract(text, core.names, lang)
+    ctx = Context(core.taxonomy, core.vocabulary, wiki, page, today)
+    origins = [Origin(wiki, page, r.line, revid) for r in raws]
+    return validate_all(raws, strays, ctx, origins)
+
+
+def check_page(
+    *,
+    wiki: str,
+    title: str,
+    lang: str,
+    core: Core,
+    state: dict[str, Any] | None,
+    revisions: Sequence[Revision],
+    current_text: str,
+    organizers: dict[str, str],
+    today: date,
+) -> tuple[dict[str, Any], ParseResult]:
+    """Replay new revisions over the stored state; validate the entries now in force."""
+    extractor = core.extractor(lang)
+    history = PageHistory(state or empty_state(), extractor, organizers)
+    history.apply(revisions)
+    current, strays = extract(current_text, core.names, lang)
+    ctx = Context(core.taxonomy, core.vocabulary, wiki, title, today)
+    raws: list[RawTemplate] = []
+    origins: list[Origin] = []
+    for entry in history.in_force(current):
+        found = extractor(entry.text)
+        if not found:
+            continue
+        raws.append(dataclasses.replace(found[0], line=entry.line))
+        origins.append(Origin(wiki, title, entry.line, entry.revid, entry.author))
+    result = validate_all(raws, [], ctx, origins)
+    latest_revid = revisions[-1].revid if revisions else 0
+    result.problems.extend(stray_problem(s, wiki, title, latest_revid) for s in strays)
+    result.problems.extend(history.problems(wiki, title, current))
+    _check_attendees(result, organizers)
+    return history.state, result
+
+
+def new_organizers(
+    core: Core, lang: str, revisions: Iterable[Revision]
+) -> list[tuple[int, str, str]]:
+    """(revid, event id, organizer) for events written by their own organizer's edit.
+
+    Read before any page is replayed, so an attendance list may sit on another
+    page than its event, in any order.
+    """
+    extractor = core.extractor(lang)
+    out = []
+    for rev in revisions:
+        if rev.text is None or "{{" not in rev.text:
+            continue
+        for raw in extractor(rev.text):
+            if raw.kind != "Skill event":
+                continue
+            organizer = owner_of(raw, {})
+            event_id = raw.params.get("id", "").strip()
+            if event_id and organizer and organizer == normalize_user(rev.user):
+                out.append((rev.revid, event_id, organizer))
+    return out
+
+
+def _check_attendees(result: ParseResult, organizers: Mapping[str, str]) -> None:
+    """Attendance counts only for a known event, written by that event's organizer."""
+    kept = []
+    for a in result.attendees:
+        organizer = organizers.get(a.event)
+        if organizer is None:
+            result.problems.append(Problem(a.origin, "Skill attendee", "unknown-event", (a.event,)))
+        elif a.origin.author and a.origin.author != organizer:
+            result.problems.append(
+                Problem(a.origin, "Skill attendee", "unknown-event-organizer", (a.origin.author,))
+            )
+        else:
+            kept.append(a)
+    result.attendees = kept
+
+
+def organizers_from(events: Sequence[Event]) -> dict[str, str]:
+    """Event id → organizer, from events whose organizer's own edit wrote them."""
+    out: dict[str, str] = {}
+    for e in events:
+        if not e.origin.author or e.origin.author == e.organizer:
+            out.setdefault(e.id, e.organizer)
+    return out

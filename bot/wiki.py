@@ -1,0 +1,320 @@
+"""The only module that talks to wikis, through Pywikibot.
+
+Reads are batched: current text of up to 50 pages per request, revision
+contents by id, 50 per request, across pages. Every write goes through
+`save()` (or `post_section()`), which checks `botMayEdit()`, writes only when
+the text changed, honours dry-run/-simulate by printing a unified diff, and
+turns a refused save into an outcome the run reports instead of a crash.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+import pywikibot
+from pywikibot.exceptions import (
+    AbuseFilterDisallowedError,
+    APIError,
+    EditConflictError,
+    Error,
+    LockedPageError,
+    NoPageError,
+    PageSaveRelatedError,
+    SpamblacklistError,
+    TitleblacklistError,
+)
+
+from bot.authorship import Revision
+
+log = logging.getLogger("skillmatch.wiki")
+BATCH = 50  # titles or revision ids per API request (the API's limit for normal accounts)
+
+
+@dataclass(frozen=True)
+class Latest:
+    """A page's newest revision as read in the batched preload."""
+
+    title: str
+    revid: int
+    parentid: int
+    user: str
+    timestamp: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one write: saved, unchanged, simulated, or refused and why."""
+
+    title: str
+    status: str  # saved unchanged dry-run skipped-nobots failed
+    reason: str = ""
+    revid: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("saved", "unchanged", "dry-run")
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class Wiki:
+    """One wiki, seen through Pywikibot."""
+
+    def __init__(
+        self, key: str, site: Any, *, dry_run: bool = False, out: TextIO | None = None
+    ) -> None:
+        self.key = key
+        self.site = site
+        self.dry_run = dry_run or bool(pywikibot.config.simulate)
+        self.out = out or sys.stdout
+        self.requests = 0
+
+    @classmethod
+    def connect(cls, key: str, family: str, code: str, **kwargs: Any) -> Wiki:
+        site = pywikibot.Site(code, family)
+        site.login()
+        return cls(key, site, **kwargs)
+
+    def _request(self, **params: Any) -> dict[str, Any]:
+        self.requests += 1
+        params.setdefault("formatversion", 2)
+        result: dict[str, Any] = self.site.simple_request(**params).submit()
+        return result
+
+    # -- reading ----------------------------------------------------------------
+
+    def titles_with_prefix(self, prefix: str) -> list[str]:
+        """Every page whose title starts with `prefix` (namespace prefix allowed)."""
+        page = pywikibot.Page(self.site, prefix)
+        ns = page.namespace().id
+        start = page.title(with_ns=False)
+        return sorted(
+            p.title() for p in self.site.allpages(prefix=start, namespace=ns, content=False)
+        )
+
+    def latest(self, titles: Sequence[str]) -> dict[str, Latest | None]:
+        """Current text and revision of each title, 50 titles per request; None if missing."""
+        out: dict[str, Latest | None] = {t: None for t in titles}
+        for chunk in _chunks(list(titles), BATCH):
+            data = self._request(
+                action="query",
+                prop="revisions",
+                titles="|".join(chunk),
+                rvprop="ids|user|timestamp|content",
+                rvslots="main",
+            )
+            query = data.get("query", {})
+            aliases = {n["to"]: n["from"] for n in query.get("normalized", [])}
+            for page in query.get("pages", []):
+                title = aliases.get(page["title"], page["title"])
+                if page.get("missing") or not page.get("revisions"):
+                    continue
+                rev = page["revisions"][0]
+                text = rev.get("slots", {}).get("main", {}).get("content")
+                out[title] = Latest(
+                    title=title,
+                    revid=rev["revid"],
+                    parentid=rev.get("parentid", 0),
+                    user=rev.get("user", ""),
+                    timestamp=rev.get("timestamp", ""),
+                    text=text or "",
+                )
+        return out
+
+    def revision_ids_after(self, title: str, after: int) -> list[tuple[int, int, str, str]]:
+        """(revid, parentid, user, timestamp) of revisions newer than `after`, oldest first.
+
+        Metadata only; the contents are fetched by id in batches afterwards.
+        """
+        params: dict[str, Any] = {
+            "action": "query",
+            "prop": "revisions",
+            "titles": title,
+            "rvprop": "ids|user|timestamp",
+            "rvlimit": "max",
+            "rvdir": "older",
+        }
+        if after:
+            params["rvendid"] = after
+        found: list[tuple[int, int, str, str]] = []
+        while True:
+            data = self._request(**params)
+            for page in data.get("query", {}).get("pages", []):
+                for rev in page.get("revisions", []):
+                    if rev["revid"] > after:
+                        found.append(
+                            (
+                                rev["revid"],
+                                rev.get("parentid", 0),
+                                rev.get("user", ""),
+                                rev.get("timestamp", ""),
+                            )
+                        )
+            cont = data.get("continue")
+            if not cont:
+                break
+            params.update(cont)
+        found.sort()
+        return found
+
+    def revision_texts(self, revids: Sequence[int]) -> dict[int, str | None]:
+        """Content of the given revisions, any pages, 50 ids per request; None if hidden."""
+        out: dict[int, str | None] = {}
+        for chunk in _chunks(sorted(set(revids)), BATCH):
+            params: dict[str, Any] = {
+                "action": "query",
+                "prop": "revisions",
+                "revids": "|".join(map(str, chunk)),
+                "rvprop": "ids|content",
+                "rvslots": "main",
+            }
+            while True:
+                data = self._request(**params)
+                for page in data.get("query", {}).get("pages", []):
+                    for rev in page.get("revisions", []):
+                        main = rev.get("slots", {}).get("main", {})
+                        out[rev["revid"]] = None if main.get("texthidden") else main.get("content")
+                cont = data.get("continue")
+                if not cont:
+                    break
+                params.update(cont)
+        return out
+
+    def histories(self, wanted: dict[str, tuple[int, Latest]]) -> dict[str, list[Revision]]:
+        """New revisions per title since the last one seen, contents batched across pages.
+
+        `wanted` maps title → (last seen revid, latest). When the latest revision directly
+        follows the one seen, the preload already holds everything and nothing is fetched.
+        """
+        metas: dict[str, list[tuple[int, int, str, str]]] = {}
+        for title, (after, latest) in wanted.items():
+            if latest.parentid == after:
+                metas[title] = [(latest.revid, latest.parentid, latest.user, latest.timestamp)]
+            else:
+                metas[title] = self.revision_ids_after(title, after)
+        known = {latest.revid: latest.text for _, latest in wanted.values()}
+        need = [m[0] for ms in metas.values() for m in ms if m[0] not in known]
+        texts = {**self.revision_texts(need), **known}
+        return {
+            title: [Revision(r, p, u, ts, texts.get(r)) for r, p, u, ts in ms]
+            for title, ms in metas.items()
+        }
+
+    def last_edits(self, users: Iterable[str]) -> dict[str, datetime | None]:
+        """When each user last edited this wiki (None: never, or not found)."""
+        out: dict[str, datetime | None] = {}
+        for user in sorted(set(users)):
+            data = self._request(
+                action="query", list="usercontribs", ucuser=user, uclimit=1, ucprop="timestamp"
+            )
+            contribs = data.get("query", {}).get("usercontribs", [])
+            out[user] = (
+                datetime.fromisoformat(contribs[0]["timestamp"].replace("Z", "+00:00")).astimezone(
+                    UTC
+                )
+                if contribs
+                else None
+            )
+        return out
+
+    def read(self, title: str) -> str | None:
+        page = pywikibot.Page(self.site, title)
+        try:
+            text: str = page.get(force=True)
+        except NoPageError:
+            return None
+        self.requests += 1
+        return text
+
+    # -- writing ----------------------------------------------------------------
+
+    def _diff(self, title: str, old: str, new: str) -> None:
+        lines = difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=f"{self.key}:{title} (current)",
+            tofile=f"{self.key}:{title} (proposed)",
+        )
+        self.out.writelines(lines)
+        if not new.endswith("\n"):
+            self.out.write("\n")
+
+    def save(self, title: str, text: str, summary: str, current: str | None = None) -> Outcome:
+        """Replace a bot-owned page's text if it changed; `current` saves a read when known."""
+        page = pywikibot.Page(self.site, title)
+        old = current if current is not None else (self.read(title) or "")
+        if old.rstrip("\n") == text.rstrip("\n"):
+            return Outcome(title, "unchanged")
+        if self.dry_run:
+            self._diff(title, old, text)
+            return Outcome(title, "dry-run")
+        if not page.botMayEdit():
+            log.warning("%s: {{bots}}/{{nobots}} forbids the bot to edit %s", self.key, title)
+            return Outcome(title, "skipped-nobots", "nobots")
+        page.text = text
+        return self._save(page, summary)
+
+    def post_section(
+        self, title: str, heading: str, text: str, summary: str, marker: str
+    ) -> Outcome:
+        """Add a new section to a talk page unless `marker` shows it is already there.
+
+        Adding a section needs no base revision, so it cannot overwrite anyone's words;
+        the marker makes a retried post after a crash a no-op.
+        """
+        page = pywikibot.Page(self.site, title)
+        try:
+            old = page.get(force=True)
+        except NoPageError:
+            old = ""
+        except Error as exc:  # e.g. a redirect to elsewhere
+            return Outcome(title, "failed", type(exc).__name__)
+        self.requests += 1
+        if marker in old:
+            return Outcome(title, "unchanged", "already-posted")
+        if self.dry_run:
+            self._diff(title, old, old + f"\n\n== {heading} ==\n{text}\n")
+            return Outcome(title, "dry-run")
+        if not page.botMayEdit():
+            log.warning("%s: {{bots}}/{{nobots}} forbids the bot to post on %s", self.key, title)
+            return Outcome(title, "skipped-nobots", "nobots")
+        return self._save(
+            page, summary, text=text, section="new", sectiontitle=heading, minor=False
+        )
+
+    def _save(self, page: Any, summary: str, *, minor: bool = True, **kwargs: Any) -> Outcome:
+        title = page.title()
+        for attempt in (1, 2):
+            try:
+                self.requests += 1
+                page.save(summary=summary, bot=True, minor=minor, quiet=True, **kwargs)
+                return Outcome(title, "saved", revid=page.latest_revision_id)
+            except EditConflictError:
+                if attempt == 2 or "section" in kwargs:
+                    return Outcome(title, "failed", "edit-conflict")
+                fresh = pywikibot.Page(self.site, title)
+                fresh.text = page.text
+                page = fresh
+            except LockedPageError:
+                return Outcome(title, "failed", "protected")
+            except AbuseFilterDisallowedError:
+                return Outcome(title, "failed", "abusefilter")
+            except (SpamblacklistError, TitleblacklistError):
+                return Outcome(title, "failed", "blacklist")
+            except PageSaveRelatedError as exc:
+                reason = "blocked" if "blocked" in str(exc).lower() else type(exc).__name__
+                return Outcome(title, "failed", reason)
+            except APIError as exc:
+                reason = "blocked" if "blocked" in exc.code else exc.code
+                return Outcome(title, "failed", reason)
+        return Outcome(title, "failed", "edit-conflict")  # pragma: no cover
