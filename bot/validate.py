@@ -31,7 +31,7 @@ from bot.models import (
     Signup,
     SkillLevel,
 )
-from bot.wikitext import INVISIBLE, Issue, RawTemplate, Stray, snippet
+from bot.wikitext import Issue, RawTemplate, Stray, snippet
 
 MAX_VALUE = 1000  # characters in any one parameter
 MAX_NAME = 85  # MediaWiki's username limit in characters
@@ -149,9 +149,6 @@ class Fields:
         return self.check_user(name, value)
 
     def check_user(self, name: str, value: str) -> str | None:
-        if INVISIBLE.search(self.raw.params.get(name, "")):
-            self.fail("bad-username", name, value)
-            return None
         lowered = value.lower()
         for prefix in USER_PREFIXES:
             if lowered.startswith(prefix):
@@ -403,8 +400,13 @@ def _resource(f: Fields, origin: Origin) -> Record | None:
     return Resource(skills, title, link, langs, method, by, origin)
 
 
+_BAD_SCHEME = re.compile(r"^\s*(javascript|data|vbscript|file)\s*:", re.IGNORECASE)
+
+
 def _is_title(link: str) -> bool:
-    return bool(link) and not re.search(r"[#<>\[\]|{}]", link.split("#", 1)[0]) and link[0] != ":"
+    if _BAD_SCHEME.match(link) or link.startswith(":"):
+        return False
+    return not re.search(r"[#<>\[\]|{}]", link.split("#", 1)[0])
 
 
 def _event(f: Fields, origin: Origin) -> Record | None:

@@ -178,6 +178,9 @@ def extract(text: str, names: Names, lang: str) -> tuple[list[RawTemplate], list
             if canonical in params:
                 issues.append(Issue("duplicate-param", (canonical,)))
             params[canonical] = _value(p.value, canonical, issues)
+            if canonical in USER_PARAMS and INVISIBLE.search(str(p.value)):
+                # A name with invisible characters looks like someone else's: never clean it up.
+                issues.append(Issue("bad-username", (canonical, params[canonical])))
         found.append(RawTemplate(kind, params, lines.line(pos), raw, issues))
     return found, _strays(code, text, names, lang, lines)
 
