@@ -38,7 +38,7 @@ MAX_NAME = 85  # MediaWiki's username limit in characters
 MAX_SHORT = 200  # titles, communities, regions
 MAX_CAPACITY = 50
 MAX_LEARNERS = 1_000_000
-USERNAME_FORBIDDEN = re.compile(r"[#<>\[\]|{}/@:\n\t]")
+USERNAME_FORBIDDEN = re.compile(r"[#<>\[\]|{}/@:=\n\t]|~~~")
 _SPLIT = re.compile(r"[,;、，،؛]")
 _LEVEL = re.compile(r"^(.*?)[(（]([^()（）]*)[)）]\s*$")
 _UTC = re.compile(r"^(?:UTC|GMT)\s*(?:([+\-−])\s*(\d{1,2})(?::?(\d{2}))?)?$", re.IGNORECASE)

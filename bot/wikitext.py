@@ -30,6 +30,8 @@ from mwparserfromhell.wikicode import Wikicode
 
 # Values whose wikilinks name a user: [[User:Alice|Alice]] means Alice.
 USER_PARAMS = frozenset({"user", "by", "organizer"})
+# Free text may hold invisible characters legitimately (e.g. ZWNJ in Persian); they are dropped.
+FREE_TEXT_PARAMS = frozenset({"description", "notes", "note", "title", "community"})
 LITERAL_TAGS = frozenset({"nowiki", "pre", "syntaxhighlight", "source", "code"})
 INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _OPENING = re.compile(r"\{\{\s*([^{}|\n]{1,120}?)\s*(?=\||\}|\n|$)")
@@ -87,11 +89,25 @@ def _template_name(tpl: Template) -> str:
     return clean_text("".join(parts)).replace("_", " ")
 
 
-def _user_from_link(link: Wikilink) -> str:
+USER_NAMESPACES = (
+    "user",
+    "利用者",
+    "ユーザー",
+    "مستخدم",
+    "usuario",
+    "usuaria",
+    "utilisateur",
+    "utilisatrice",
+)
+
+
+def _user_from_link(link: Wikilink) -> str | None:
+    """The name in `[[User:Name|…]]`; None for a link to anything but a user page."""
     title = str(link.title).strip()
-    if ":" in title:
-        title = title.split(":", 1)[1]
-    return title
+    ns, sep, name = title.partition(":")
+    if not sep or ns.strip().replace("_", " ").casefold() not in USER_NAMESPACES:
+        return None
+    return name
 
 
 def _value(code: Wikicode, param: str, issues: list[Issue]) -> str:
@@ -118,7 +134,11 @@ def _value(code: Wikicode, param: str, issues: list[Issue]) -> str:
             issues.append(Issue("template-in-value", (param, snippet(str(node), 40))))
         elif isinstance(node, Wikilink):
             if param in USER_PARAMS:
-                out.append(_user_from_link(node))
+                name = _user_from_link(node)
+                if name is None:
+                    issues.append(Issue("markup-in-value", (param, snippet(str(node), 40))))
+                else:
+                    out.append(name)
             elif node.text is not None and param not in ("link",):
                 out.append(str(node.text))
             else:
@@ -178,9 +198,11 @@ def extract(text: str, names: Names, lang: str) -> tuple[list[RawTemplate], list
             if canonical in params:
                 issues.append(Issue("duplicate-param", (canonical,)))
             params[canonical] = _value(p.value, canonical, issues)
-            if canonical in USER_PARAMS and INVISIBLE.search(str(p.value)):
-                # A name with invisible characters looks like someone else's: never clean it up.
-                issues.append(Issue("bad-username", (canonical, params[canonical])))
+            if INVISIBLE.search(str(p.value)) and canonical not in FREE_TEXT_PARAMS:
+                # Invisible characters in a name or code make it look like another one
+                # (a spoofed username, "a\u200bb" reading as "ab"): refuse, never clean up.
+                code = "bad-username" if canonical in USER_PARAMS else "invisible-characters"
+                issues.append(Issue(code, (canonical, params[canonical])))
         found.append(RawTemplate(kind, params, lines.line(pos), raw, issues))
     return found, _strays(code, text, names, lang, lines)
 
@@ -203,8 +225,10 @@ def _strays(code: Wikicode, text: str, names: Names, lang: str, lines: LineIndex
     return strays
 
 
-def _plain_chunks(code: Wikicode) -> list[str]:
+def _plain_chunks(code: Wikicode | str) -> list[str]:
     """Text nodes outside comments and literal tags, in order."""
+    if isinstance(code, str):
+        return [code]
     out: list[str] = []
     for node in code.nodes:
         if isinstance(node, Text):

@@ -14,7 +14,9 @@ TODAY = date(2026, 11, 25)
 
 @cache
 def core() -> Core:
-    return Core.load(CONFIG_DIR / "taxonomy.yaml", CONFIG_DIR / "vocabulary.yaml", CONFIG_DIR / "templates.yaml")
+    return Core.load(
+        CONFIG_DIR / "taxonomy.yaml", CONFIG_DIR / "vocabulary.yaml", CONFIG_DIR / "templates.yaml"
+    )
 
 
 def parse(text: str, lang: str = "en") -> ParseResult:

@@ -22,7 +22,9 @@ def test_full_signup_becomes_typed_record() -> None:
     assert s.languages == ("en", "fr")
     assert (s.community, s.region, s.utc_offset, s.format) == ("enwiki", "KE", 180, "both")
     assert s.methods == ("mentorship", "training")
-    assert s.status == "away" and s.away_until is not None and s.away_until.isoformat() == "2027-01-31"
+    assert (
+        s.status == "away" and s.away_until is not None and s.away_until.isoformat() == "2027-01-31"
+    )
     assert s.notify is False
     assert s.origin.line == 1
 
@@ -102,7 +104,10 @@ def test_bad_entry_does_not_take_good_ones_down() -> None:
     )
     assert [s.user for s in r.signups] == ["B"]
     assert [(o.user, o.capacity) for o in r.offers] == [("C", 2)]
-    assert sorted((p.origin.line, p.code) for p in r.problems) == [(1, "bad-language"), (4, "negative-number")]
+    assert sorted((p.origin.line, p.code) for p in r.problems) == [
+        (1, "bad-language"),
+        (4, "negative-number"),
+    ]
 
 
 def test_all_issues_of_one_entry_are_reported_together() -> None:
@@ -138,7 +143,12 @@ def test_offer_defaults_and_organization() -> None:
     r = parse("{{Skill offer|organization=Wikimedia Deutschland|skills=GLAM|languages=de}}")
     assert codes(r) == []
     (o,) = r.offers
-    assert (o.owner, o.capacity, o.methods, o.format) == ("Wikimedia Deutschland", 1, ("mentorship",), "online")
+    assert (o.owner, o.capacity, o.methods, o.format) == (
+        "Wikimedia Deutschland",
+        1,
+        ("mentorship",),
+        "online",
+    )
 
 
 def test_event_and_attendee_records() -> None:
@@ -157,17 +167,37 @@ def test_user_link_in_user_param() -> None:
 
 
 def test_split_list_keeps_commas_inside_parentheses() -> None:
-    assert split_list("Lua (expert, really), SPARQL、 Commons") == ["Lua (expert, really)", "SPARQL", "Commons"]
+    assert split_list("Lua (expert, really), SPARQL、 Commons") == [
+        "Lua (expert, really)",
+        "SPARQL",
+        "Commons",
+    ]
 
 
 @pytest.mark.parametrize(
     ("value", "minutes"),
-    [("UTC+9", 540), ("UTC-3:30", -210), ("UTC", 0), ("gmt+5:45", 345), ("Asia/Tokyo", 540), ("UTC−5", -300)],
+    [
+        ("UTC+9", 540),
+        ("UTC-3:30", -210),
+        ("UTC", 0),
+        ("gmt+5:45", 345),
+        ("Asia/Tokyo", 540),
+        ("UTC−5", -300),
+    ],
 )
 def test_utc_offsets(value: str, minutes: int) -> None:
     assert parse_utc_offset(value, TODAY) == minutes
 
 
 def test_wikitext_never_raises_on_garbage() -> None:
-    for text in ["{{", "}}", "{{{{{{", "{{Skill signup|", "[[[[", "<nowiki>", "{{Skill signup|user={{{1}}}}}", "\x00"]:
+    for text in [
+        "{{",
+        "}}",
+        "{{{{{{",
+        "{{Skill signup|",
+        "[[[[",
+        "<nowiki>",
+        "{{Skill signup|user={{{1}}}}}",
+        "\x00",
+    ]:
         parse(text)
