@@ -74,9 +74,9 @@ GOOD_SKILL = {"en": "Lua", "ja": "SPARQL", "ar": "سباركل"}
 def corpus() -> list[tuple[str, str, bool]]:
     """(lang, wikitext of one entry, expected valid)."""
     out: list[tuple[str, str, bool]] = []
-    for lang, (tpl, user, wants, langs, community) in SIGNUP.items():
+    for lang, (tpl, user, wants, langs, _community) in SIGNUP.items():
         for i, payload in enumerate(PAYLOADS):
-            # The payload in each of four places; free text (community) may hold some of them.
+            # The payload in skills, languages and (where it can never be a name) the user.
             out.append((lang, f"{{{{{tpl}|{user}=U{i}|{wants}={payload}|{langs}=en}}}}", False))
             if payload in BAD_NAMES:
                 out.append(

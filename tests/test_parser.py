@@ -117,7 +117,8 @@ def test_all_issues_of_one_entry_are_reported_together() -> None:
 
 def test_duplicate_signup_keeps_the_first() -> None:
     r = parse(
-        "{{Skill signup|user=A|wants=Lua|languages=en}}\n{{Skill signup|user=A|wants=SPARQL|languages=en}}"
+        "{{Skill signup|user=A|wants=Lua|languages=en}}\n"
+        "{{Skill signup|user=A|wants=SPARQL|languages=en}}"
     )
     assert [w.skill for w in r.signups[0].wants] == ["lua"]
     assert codes(r) == ["duplicate-entry"]
