@@ -1,0 +1,61 @@
+"""Build a Runner against the harness wikis, one private set of pages per test."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.config import CONFIG_DIR, Config, WikiSource
+from bot.run import Runner, RunReport
+
+
+@dataclass
+class WikiRun:
+    """A configuration whose pages live under a fresh prefix, so tests never share pages."""
+
+    tmp: Path
+    prefix: str = field(default_factory=lambda: f"T{uuid.uuid4().hex[:8]}")
+    with_ja: bool = False
+
+    def title(self, name: str) -> str:
+        return f"{self.prefix}/{name}"
+
+    def config(self) -> Config:
+        wikis = [
+            WikiSource(
+                key="smmeta",
+                family="smmeta",
+                code="smmeta",
+                lang="en",
+                signup_pages=(self.title("Signups"), self.title("Offers")),
+                signup_prefixes=(self.title("More/"),),
+                pages={"needs_map": self.title("Needs map"), "problems": self.title("Problems")},
+            )
+        ]
+        if self.with_ja:
+            wikis.append(
+                WikiSource(
+                    key="smja",
+                    family="smja",
+                    code="smja",
+                    lang="ja",
+                    signup_pages=(self.title("登録"),),
+                    pages={"needs_map": self.title("ニーズマップ"), "problems": self.title("問題")},
+                )
+            )
+        return Config(
+            wikis=tuple(wikis),
+            store=f"sqlite:///{self.tmp / 'store.db'}",
+            output_dir=self.tmp / "out",
+            taxonomy=CONFIG_DIR / "taxonomy.yaml",
+            vocabulary=CONFIG_DIR / "vocabulary.yaml",
+            templates=CONFIG_DIR / "templates.yaml",
+        )
+
+    def run(self, *, dry_run: bool = False) -> tuple[RunReport, str, Runner]:
+        out = io.StringIO()
+        runner = Runner(self.config(), dry_run=dry_run, out=out)
+        report = runner.run()
+        return report, out.getvalue(), runner
