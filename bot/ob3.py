@@ -1,0 +1,388 @@
+"""Open Badges 3.0: the same awards as signed W3C Verifiable Credentials (VC-JWT, EdDSA).
+
+OB 2.0 hosted assertions need our server to stay up to be verified; an OB 3.0
+`OpenBadgeCredential` carries an Ed25519 signature instead, so a learner's wallet or an
+employer can check it offline with the issuer's public key.
+
+Format (OB 3.0 §8.2 "JSON Web Token Proof Format", VC Data Model 2.0): a JWS compact
+serialization whose payload is the credential itself, plus the registered claims derived
+from it (``iss`` = issuer.id, ``jti`` = id, ``nbf`` = validFrom, ``sub`` =
+credentialSubject.id when present); header ``{"alg": "EdDSA", "typ": "JWT", "kid": ...}``.
+
+Why no JOSE library: `cryptography` (already pinned) does Ed25519; the JWS envelope is
+a few lines, and owning it lets verification be strict where generic libraries are lenient:
+only ``EdDSA`` is accepted (no algorithm confusion, no ``none``), every segment must be
+canonical unpadded base64url (so no two token strings verify as the same token), and the
+registered claims must agree with the credential body. Any changed byte fails.
+
+The key is operator-supplied (a PEM file path in config); `generate_key` makes one for
+development. Publish `public_jwk(...)` at the `kid` URL so verifiers can fetch it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from bot.badge_rules import Award, BadgeKind, badge_class_id
+from bot.openbadges import (
+    WIKIDATA_ENTITY,
+    class_image_url,
+    class_url,
+    hash_identity,
+    issuer_url,
+)
+
+VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+ACHIEVEMENT_SCHEMA = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+)
+ALG = "EdDSA"
+# A fixed namespace so the credential id (urn:uuid) is a pure function of the award id.
+_CREDENTIAL_NS = uuid.UUID("0c4b8f64-7a1e-5d0c-9b57-6b1d2f3a9e10")
+_B64URL_RE = re.compile(r"^[A-Za-z0-9_-]*$")
+_QID_RE = re.compile(r"^Q[1-9][0-9]*$")
+
+JsonDict = dict[str, Any]
+
+
+class CredentialError(ValueError):
+    """The token is malformed, tampered with, or not signed by the given key."""
+
+
+# -- keys --------------------------------------------------------------------------------------
+
+
+def generate_key() -> tuple[bytes, bytes]:
+    """A new Ed25519 key pair as (private PKCS#8 PEM, public SubjectPublicKeyInfo PEM).
+
+    For development and tests; in production the operator generates the key once, keeps the
+    private PEM outside the repository (e.g. ``~/skillmatch-ob3.pem``, mode 600) and points
+    the config at it.
+    """
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, public
+
+
+def load_private_key_file(path: str | Path) -> bytes:
+    """Read the operator's private key PEM (checked to be Ed25519)."""
+    pem = Path(path).read_bytes()
+    _private_key(pem)
+    return pem
+
+
+def _private_key(pem: bytes | str, password: bytes | None = None) -> Ed25519PrivateKey:
+    data = pem.encode() if isinstance(pem, str) else pem
+    key = serialization.load_pem_private_key(data, password=password)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise CredentialError("the signing key must be an Ed25519 private key")
+    return key
+
+
+def _public_key(pem: bytes | str) -> Ed25519PublicKey:
+    data = pem.encode() if isinstance(pem, str) else pem
+    key = serialization.load_pem_public_key(data)
+    if not isinstance(key, Ed25519PublicKey):
+        raise CredentialError("the verification key must be an Ed25519 public key")
+    return key
+
+
+def public_key_pem(private_key_pem: bytes | str) -> bytes:
+    """The public half of a private key PEM, as PEM."""
+    return (
+        _private_key(private_key_pem)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+
+
+def public_jwk(public_key_pem_bytes: bytes | str, kid: str | None = None) -> JsonDict:
+    """The public key as a JWK (RFC 8037 OKP), to publish at the `kid` URL."""
+    raw = _public_key(public_key_pem_bytes).public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    jwk: JsonDict = {"kty": "OKP", "crv": "Ed25519", "x": _b64e(raw), "alg": ALG, "use": "sig"}
+    if kid:
+        jwk["kid"] = kid
+    return jwk
+
+
+# -- building ----------------------------------------------------------------------------------
+
+
+def _iso(when: date | datetime) -> str:
+    if isinstance(when, datetime):
+        dt = when if when.tzinfo else when.replace(tzinfo=UTC)
+    else:
+        dt = datetime.combine(when, time(0, 0), tzinfo=UTC)
+    return dt.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def credential_id(award_id: str) -> str:
+    """Stable ``urn:uuid:`` id for the credential of an award."""
+    return f"urn:uuid:{uuid.uuid5(_CREDENTIAL_NS, award_id)}"
+
+
+def issuer_profile(base_url: str, name: str, url: str, email: str | None = None) -> JsonDict:
+    """The OB 3.0 issuer Profile (same id as the OB 2.0 issuer)."""
+    doc: JsonDict = {"id": issuer_url(base_url), "type": ["Profile"], "name": name, "url": url}
+    if email:
+        doc["email"] = email
+    return doc
+
+
+def achievement(
+    base_url: str,
+    cls: BadgeKind,
+    lang: str = "en",
+    skill_label: str | None = None,
+    skill_qid: str | None = None,
+    *,
+    skill: str | None = None,
+) -> JsonDict:
+    """The OB 3.0 Achievement for a badge class; its id is the OB 2.0 BadgeClass URL."""
+    if cls.per_skill != bool(skill):
+        raise ValueError(
+            f"badge class {cls.id!r}: skill= is required exactly for per-skill classes"
+        )
+    lang = lang if lang in cls.text else "en"
+    label = skill_label or skill
+    text = cls.localized(lang, label)
+    cid = badge_class_id(cls.id, skill)
+    doc: JsonDict = {
+        "id": class_url(base_url, cid),
+        "type": ["Achievement"],
+        "achievementType": "Badge",
+        "name": text.name,
+        "description": text.description,
+        "criteria": {"narrative": text.criteria},
+        "image": {"id": class_image_url(base_url, cid, "png"), "type": "Image"},
+        "inLanguage": lang,
+        "tag": ["skillmatch", "wikimedia", *cls.tags, *([skill] if skill else [])],
+    }
+    if skill and skill_qid:
+        if not _QID_RE.match(skill_qid):
+            raise ValueError(f"not a Wikidata item id: {skill_qid!r}")
+        doc["alignment"] = [
+            {
+                "type": ["Alignment"],
+                "targetName": label,
+                "targetUrl": WIKIDATA_ENTITY + skill_qid,
+                "targetFramework": "Wikidata",
+                "targetCode": skill_qid,
+            }
+        ]
+    return doc
+
+
+def open_badge_credential(
+    base_url: str,
+    award: Award,
+    cls: BadgeKind,
+    *,
+    issuer_name: str,
+    issuer_homepage: str,
+    recipient_identity: str,
+    salt: str,
+    issued_on: date | datetime | None = None,
+    evidence_urls: Sequence[str] = (),
+    lang: str = "en",
+    skill_label: str | None = None,
+    skill_qid: str | None = None,
+    issuer_email: str | None = None,
+) -> JsonDict:
+    """The award as an unsigned `OpenBadgeCredential`; sign it with `sign_credential`.
+
+    The recipient is identified like in OB 2.0: a salted SHA-256 of the user page URL
+    (``identifier`` with ``hashed: true``), so the credential does not reveal who holds it.
+    """
+    if cls.id != award.badge_class:
+        raise ValueError(f"award is of class {award.badge_class!r}, not {cls.id!r}")
+    ach = achievement(base_url, cls, lang, skill_label, skill_qid, skill=award.skill)
+    doc: JsonDict = {
+        "@context": [VC_CONTEXT, OB3_CONTEXT],
+        "id": credential_id(award.id),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": issuer_profile(base_url, issuer_name, issuer_homepage, issuer_email),
+        "validFrom": _iso(issued_on if issued_on is not None else award.date),
+        "name": ach["name"],
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "identityHash": hash_identity(recipient_identity, salt),
+                    "identityType": "identifier",
+                    "hashed": True,
+                    "salt": salt,
+                }
+            ],
+            "achievement": ach,
+        },
+        "credentialSchema": [{"id": ACHIEVEMENT_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
+    }
+    if evidence_urls:
+        doc["evidence"] = [{"id": u, "type": ["Evidence"]} for u in evidence_urls]
+    return doc
+
+
+# -- JWS ---------------------------------------------------------------------------------------
+
+
+def _b64e(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64d(segment: str, what: str) -> bytes:
+    """Strict base64url: alphabet only, no padding, and canonical (re-encodes identically)."""
+    if not _B64URL_RE.match(segment) or len(segment) % 4 == 1:
+        raise CredentialError(f"{what} is not base64url")
+    try:
+        data = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise CredentialError(f"{what} is not base64url") from exc
+    if _b64e(data) != segment:
+        raise CredentialError(f"{what} is not canonical base64url")
+    return data
+
+
+def _json_bytes(obj: Mapping[str, Any]) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def _epoch(iso: str) -> int:
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
+
+
+def _registered_claims(cred: Mapping[str, Any]) -> JsonDict:
+    issuer = cred.get("issuer")
+    iss = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    claims: JsonDict = {"iss": iss, "jti": cred.get("id")}
+    if cred.get("validFrom"):
+        claims["nbf"] = _epoch(str(cred["validFrom"]))
+    if cred.get("validUntil"):
+        claims["exp"] = _epoch(str(cred["validUntil"]))
+    subject = cred.get("credentialSubject")
+    if isinstance(subject, Mapping) and subject.get("id"):
+        claims["sub"] = subject["id"]
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+def sign_credential(
+    cred: Mapping[str, Any],
+    private_key_pem: bytes | str,
+    kid: str,
+    *,
+    password: bytes | None = None,
+) -> str:
+    """Sign `cred` as a VC-JWT (compact JWS, EdDSA/Ed25519) and return the token."""
+    if not isinstance(cred.get("type"), list) or "VerifiableCredential" not in cred["type"]:
+        raise ValueError("not a verifiable credential")
+    key = _private_key(private_key_pem, password)
+    header = {"alg": ALG, "typ": "JWT", "kid": kid}
+    payload = {**cred, **_registered_claims(cred)}
+    signing_input = _b64e(_json_bytes(header)) + "." + _b64e(_json_bytes(payload))
+    signature = key.sign(signing_input.encode("ascii"))
+    return signing_input + "." + _b64e(signature)
+
+
+def token_header(token: str) -> JsonDict:
+    """The (unverified) JOSE header, e.g. to pick the key by ``kid`` before verifying."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise CredentialError("not a compact JWS")
+    header = json.loads(_b64d(parts[0], "header"))
+    if not isinstance(header, dict):
+        raise CredentialError("header is not a JSON object")
+    return header
+
+
+def verify_credential(
+    token: str,
+    public_key_pem: bytes | str,
+    *,
+    now: datetime | None = None,
+    leeway_seconds: int = 300,
+) -> JsonDict:
+    """Check the signature and claims of a VC-JWT; return the credential (with its claims).
+
+    Raises CredentialError on any malformation, tampering, wrong key, a credential not yet
+    valid (``nbf``) or expired (``exp``), or claims that contradict the credential body.
+    """
+    if not isinstance(token, str) or not token.isascii():
+        raise CredentialError("token must be ASCII text")
+    parts = token.split(".")
+    if len(parts) != 3 or not all(parts):
+        raise CredentialError("not a compact JWS")
+    header_b, payload_b, sig_b = (
+        _b64d(parts[0], "header"),
+        _b64d(parts[1], "payload"),
+        _b64d(parts[2], "signature"),
+    )
+    try:
+        header = json.loads(header_b)
+    except ValueError as exc:
+        raise CredentialError("header is not JSON") from exc
+    if not isinstance(header, dict) or header.get("alg") != ALG:
+        raise CredentialError("only EdDSA-signed tokens are accepted")
+    if header.get("crit"):
+        raise CredentialError("unsupported critical header parameters")
+    if header.get("typ") not in (None, "JWT", "vc+jwt"):
+        raise CredentialError("unexpected token type")
+    try:
+        _public_key(public_key_pem).verify(sig_b, f"{parts[0]}.{parts[1]}".encode("ascii"))
+    except InvalidSignature as exc:
+        raise CredentialError("signature does not verify") from exc
+    try:
+        payload = json.loads(payload_b)
+    except ValueError as exc:
+        raise CredentialError("payload is not JSON") from exc
+    if not isinstance(payload, dict):
+        raise CredentialError("payload is not a JSON object")
+    _check_claims(payload, now or datetime.now(UTC), leeway_seconds)
+    return payload
+
+
+def _check_claims(payload: Mapping[str, Any], now: datetime, leeway: int) -> None:
+    types = payload.get("type")
+    if not isinstance(types, list) or "VerifiableCredential" not in types:
+        raise CredentialError("payload is not a verifiable credential")
+    if not {"OpenBadgeCredential", "AchievementCredential"} & set(types):
+        raise CredentialError("payload is not an Open Badges credential")
+    context = payload.get("@context")
+    if not isinstance(context, list) or not context or context[0] != VC_CONTEXT:
+        raise CredentialError("first @context must be the VC 2.0 context")
+    try:
+        expected = _registered_claims(payload)
+    except (TypeError, ValueError) as exc:
+        raise CredentialError("validFrom/validUntil are not ISO 8601 dates") from exc
+    for claim, value in expected.items():
+        if payload.get(claim) != value:
+            raise CredentialError(f"claim {claim} contradicts the credential")
+    ts = now.timestamp()
+    nbf = payload.get("nbf")
+    if isinstance(nbf, int) and nbf > ts + leeway:
+        raise CredentialError("credential is not valid yet")
+    exp = payload.get("exp")
+    if isinstance(exp, int) and exp < ts - leeway:
+        raise CredentialError("credential has expired")

@@ -1,0 +1,234 @@
+"""Open Badges 3.0 credentials signed as VC-JWT (EdDSA): structure, sign/verify, tampering."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from bot import ob3
+from bot import openbadges as ob
+from bot.badge_rules import Award, award_id, default_catalog
+
+BASE = "https://skillmatch.toolforge.org"
+ALICE = "https://meta.wikimedia.org/wiki/User:Alice"
+KID = BASE + "/badges/issuer#key-1"
+
+
+@pytest.fixture(scope="module")
+def keys() -> tuple[bytes, bytes]:
+    return ob3.generate_key()
+
+
+def make_credential(kind: str = "learner", skill: str | None = "sparql") -> dict[str, Any]:
+    ev = ("match:M1",)
+    award = Award(award_id(kind, "Alice", skill, ev), "Alice", kind, skill, date(2025, 2, 3), ev)
+    return ob3.open_badge_credential(
+        BASE,
+        award,
+        default_catalog().get(kind),
+        issuer_name="SkillMatch",
+        issuer_homepage="https://meta.wikimedia.org/wiki/SkillMatch",
+        issuer_email="skillmatch@example.org",
+        recipient_identity=ALICE,
+        salt="pepper",
+        evidence_urls=["https://meta.wikimedia.org/wiki/SkillMatch/Matches#M1"],
+        lang="es",
+        skill_label="SPARQL" if skill else None,
+        skill_qid="Q54871" if skill else None,
+    )
+
+
+def b64json(segment: str) -> dict[str, Any]:
+    return cast(
+        dict[str, Any], json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    )
+
+
+def test_credential_structure() -> None:
+    cred = make_credential()
+    assert cred["@context"] == [ob3.VC_CONTEXT, ob3.OB3_CONTEXT]
+    assert cred["@context"][1].endswith("context-3.0.3.json")
+    assert cred["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert cred["id"].startswith("urn:uuid:") and cred["id"] == make_credential()["id"]
+    assert cred["issuer"]["id"] == ob.issuer_url(BASE)
+    assert cred["issuer"]["type"] == ["Profile"] and cred["issuer"]["name"] == "SkillMatch"
+    assert cred["validFrom"] == "2025-02-03T00:00:00Z"
+    subject = cred["credentialSubject"]
+    assert subject["type"] == ["AchievementSubject"]
+    (ident,) = subject["identifier"]
+    assert ident["hashed"] is True and ident["identityHash"] == ob.hash_identity(ALICE, "pepper")
+    ach = subject["achievement"]
+    assert ach["id"] == ob.class_url(BASE, "learner-sparql")  # same as the OB 2.0 BadgeClass
+    assert ach["type"] == ["Achievement"]
+    assert "SPARQL" in ach["name"] and ach["criteria"]["narrative"] and ach["description"]
+    assert ach["inLanguage"] == "es"
+    assert ach["alignment"][0]["targetUrl"] == "https://www.wikidata.org/wiki/Q54871"
+    assert cred["name"] == ach["name"]
+    assert ALICE not in json.dumps(cred)
+
+
+def test_general_class_and_mismatch() -> None:
+    cred = make_credential("mentor-10", None)
+    assert "alignment" not in cred["credentialSubject"]["achievement"]
+    with pytest.raises(ValueError):
+        ob3.achievement(BASE, default_catalog().get("learner"))  # per-skill without skill
+    ev = ("match:M1",)
+    award = Award(award_id("trainer", "A", None, ev), "A", "trainer", None, date(2025, 1, 1), ev)
+    with pytest.raises(ValueError):
+        ob3.open_badge_credential(
+            BASE,
+            award,
+            default_catalog().get("mentor-1"),
+            issuer_name="S",
+            issuer_homepage="https://x.org",
+            recipient_identity=ALICE,
+            salt="s",
+        )
+
+
+def test_sign_and_verify(keys: tuple[bytes, bytes]) -> None:
+    private, public = keys
+    cred = make_credential()
+    token = ob3.sign_credential(cred, private, KID)
+    header, payload, sig = token.split(".")
+    assert b64json(header) == {"alg": "EdDSA", "typ": "JWT", "kid": KID}
+    assert ob3.token_header(token)["kid"] == KID
+    claims = b64json(payload)
+    assert claims["iss"] == cred["issuer"]["id"]
+    assert claims["jti"] == cred["id"]
+    assert claims["nbf"] == int(datetime(2025, 2, 3, tzinfo=UTC).timestamp())
+    assert "sub" not in claims  # no credentialSubject.id: the recipient is hashed
+    assert len(base64.urlsafe_b64decode(sig + "==")) == 64
+    got = ob3.verify_credential(token, public)
+    assert {k: v for k, v in got.items() if k not in ("iss", "jti", "nbf")} == cred
+
+
+def test_public_key_helpers(keys: tuple[bytes, bytes], tmp_path: Path) -> None:
+    private, public = keys
+    assert ob3.public_key_pem(private) == public
+    jwk = ob3.public_jwk(public, KID)
+    assert jwk["kty"] == "OKP" and jwk["crv"] == "Ed25519" and jwk["kid"] == KID
+    assert len(base64.urlsafe_b64decode(jwk["x"] + "=")) == 32
+    path = tmp_path / "key.pem"
+    path.write_bytes(private)
+    assert ob3.load_private_key_file(path) == private
+    path.write_bytes(public)
+    with pytest.raises(ValueError):
+        ob3.load_private_key_file(path)
+
+
+def test_every_single_byte_change_fails(keys: tuple[bytes, bytes]) -> None:
+    """Flip bits in every position of the token (three masks): nothing may verify."""
+    private, public = keys
+    token = ob3.sign_credential(make_credential(), private, KID)
+    raw = token.encode("ascii")
+    checked = 0
+    for i in range(len(raw)):
+        for mask in (0x01, 0x02, 0x20):
+            mutated = bytearray(raw)
+            mutated[i] ^= mask
+            candidate = bytes(mutated).decode("latin-1")
+            if candidate == token:
+                continue
+            with pytest.raises(ob3.CredentialError):
+                ob3.verify_credential(candidate, public)
+            checked += 1
+    assert checked >= 3 * len(raw) - 3
+
+
+def test_every_substituted_signature_character_fails(keys: tuple[bytes, bytes]) -> None:
+    """Base64url's last character has spare bits: canonical decoding must still reject it."""
+    private, public = keys
+    token = ob3.sign_credential(make_credential(), private, KID)
+    head, _, sig = token.rpartition(".")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    for c in alphabet:
+        if c != sig[-1]:
+            with pytest.raises(ob3.CredentialError):
+                ob3.verify_credential(f"{head}.{sig[:-1]}{c}", public)
+
+
+def test_structural_attacks(keys: tuple[bytes, bytes]) -> None:
+    private, public = keys
+    cred = make_credential()
+    token = ob3.sign_credential(cred, private, KID)
+    header, payload, sig = token.split(".")
+
+    def seg(obj: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    attacks = [
+        f"{seg({'alg': 'none', 'typ': 'JWT'})}.{payload}.",
+        f"{seg({'alg': 'none'})}.{payload}.{sig}",
+        f"{seg({'alg': 'HS256', 'kid': KID})}.{payload}.{sig}",
+        f"{header}.{payload}.{sig}=",
+        f"{header}.{payload}",
+        f"{header}.{payload}.{sig}.{sig}",
+        f"{header}.{seg({**cred, 'name': 'Forged'})}.{sig}",
+        token + " ",
+        "",
+    ]
+    for bad in attacks:
+        with pytest.raises(ob3.CredentialError):
+            ob3.verify_credential(bad, public)
+    _, other_public = ob3.generate_key()
+    with pytest.raises(ob3.CredentialError):
+        ob3.verify_credential(token, other_public)
+
+
+def test_claims_must_match_the_credential(keys: tuple[bytes, bytes]) -> None:
+    private, public = keys
+    cred = make_credential()
+    header = base64.urlsafe_b64encode(
+        json.dumps({"alg": "EdDSA", "typ": "JWT", "kid": KID}).encode()
+    ).rstrip(b"=")
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_pem_private_key(private, None)
+
+    def forge(payload: dict[str, Any]) -> str:
+        body = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=")
+        signing_input = header + b"." + body
+        sig = key.sign(signing_input)  # type: ignore[call-arg, union-attr]
+        return (signing_input + b"." + base64.urlsafe_b64encode(sig).rstrip(b"=")).decode()
+
+    good = json.loads(json.dumps({**cred, **{"iss": cred["issuer"]["id"], "jti": cred["id"]}}))
+    good["nbf"] = int(datetime(2025, 2, 3, tzinfo=UTC).timestamp())
+    assert ob3.verify_credential(forge(good), public)["name"] == cred["name"]
+    for change in ({"iss": "https://evil.example"}, {"jti": "urn:uuid:x"}, {"nbf": 1}):
+        with pytest.raises(ob3.CredentialError, match="claim"):
+            ob3.verify_credential(forge({**good, **change}), public)
+    with pytest.raises(ob3.CredentialError, match="verifiable credential"):
+        ob3.verify_credential(forge({**good, "type": ["Thing"]}), public)
+    with pytest.raises(ob3.CredentialError, match="context"):
+        ob3.verify_credential(forge({**good, "@context": []}), public)
+
+
+def test_not_yet_valid_and_expired(keys: tuple[bytes, bytes]) -> None:
+    private, public = keys
+    cred = make_credential()
+    future = datetime.now(UTC) + timedelta(days=2)
+    cred["validFrom"] = future.strftime("%Y-%m-%dT%H:%M:%SZ")
+    token = ob3.sign_credential(cred, private, KID)
+    with pytest.raises(ob3.CredentialError, match="not valid yet"):
+        ob3.verify_credential(token, public)
+    assert ob3.verify_credential(token, public, now=future + timedelta(seconds=1))
+    cred = make_credential()
+    cred["validUntil"] = "2025-03-01T00:00:00Z"
+    token = ob3.sign_credential(cred, private, KID)
+    with pytest.raises(ob3.CredentialError, match="expired"):
+        ob3.verify_credential(token, public)
+    assert ob3.verify_credential(token, public, now=datetime(2025, 2, 20, tzinfo=UTC))
+
+
+def test_sign_refuses_non_credentials_and_wrong_keys(keys: tuple[bytes, bytes]) -> None:
+    private, public = keys
+    with pytest.raises(ValueError):
+        ob3.sign_credential({"type": "Thing"}, private, KID)
+    with pytest.raises(ValueError):
+        ob3.sign_credential(make_credential(), public, KID)
