@@ -11,7 +11,8 @@ produce byte-identical pages and therefore zero edits.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from bot.i18n import Messages
@@ -235,3 +236,178 @@ def problems_page(problems: Sequence[Problem], msgs: Messages) -> str:
 
 def url_title(title: str) -> str:
     return quote(title.replace(" ", "_"), safe="/:")
+
+
+def _join(items: Iterable[str]) -> str:
+    return ", ".join(items)
+
+
+def reason_text(msgs: Messages, reason: Mapping[str, Any], label: SkillLabel) -> str:
+    """One matcher reason in the reader's language; every value escaped."""
+    key = str(reason.get("key", ""))
+    p = reason.get("params") or {}
+
+    def skills(name: str) -> str:
+        return esc(_join(label(str(s)) for s in p.get(name) or []))
+
+    if key == "teaches":
+        return msgs("skillmatch-reason-teaches", skills("skills"))
+    if key == "level_fits":
+        return msgs("skillmatch-reason-level_fits", skills("skills"))
+    if key == "shares_language":
+        langs = [str(x) for x in p.get("languages") or []]
+        return msgs("skillmatch-reason-shares_language", esc(_join(langs)), len(langs))
+    if key == "same_community":
+        return msgs("skillmatch-reason-same_community", esc(p.get("community", "")))
+    if key == "time_zones":
+        return msgs("skillmatch-reason-time_zones", _num(round(int(p.get("minutes") or 0) / 60, 1)))
+    if key == "format":
+        if p.get("mode") == "offline":
+            return msgs("skillmatch-reason-format-offline", esc(p.get("region", "")))
+        return msgs("skillmatch-reason-format-online")
+    if key == "methods":
+        methods = [str(x) for x in p.get("methods") or []]
+        return msgs("skillmatch-reason-methods", esc(_join(methods)), len(methods))
+    if key == "exchange":
+        return msgs("skillmatch-reason-exchange", skills("a_learns"), skills("b_learns"))
+    if key in ("existing", "paused"):
+        return msgs(f"skillmatch-reason-{key}")
+    return msgs("skillmatch-reason-other", esc(reason.get("text", key)))
+
+
+def state_text(msgs: Messages, row: Mapping[str, Any]) -> str:
+    if row.get("paused") and row["state"] in ("proposed", "active"):
+        return msgs("skillmatch-state-paused")
+    return msgs(f"skillmatch-state-{row['state']}")
+
+
+def matches_page(rows: Sequence[Mapping[str, Any]], msgs: Messages, label: SkillLabel) -> str:
+    """Mentorships and peer exchanges: stable id, people, skills, state and reasons."""
+    parts = [notice(msgs), msgs("skillmatch-matches-intro"), ""]
+    mentor = [r for r in rows if r["kind"] == "mentor"]
+    peer = [r for r in rows if r["kind"] == "peer"]
+    parts.append(f"== {msgs('skillmatch-matches-heading-mentor')} ==")
+    parts.append(
+        wikitable(
+            [
+                msgs(f"skillmatch-matches-col-{c}")
+                for c in ("id", "learner", "mentor", "skills", "state", "reasons")
+            ],
+            (
+                [
+                    f'<span id="{esc(r["id"])}">{esc(r["id"])}</span>',
+                    user_link(r["a"]),
+                    user_link(r["b"]),
+                    esc(_join(label(s) for s in r["skills"])),
+                    state_text(msgs, r),
+                    "; ".join(reason_text(msgs, x, label) for x in r["reasons"]),
+                ]
+                for r in sorted(mentor, key=lambda r: (r["a"], r["id"]))
+            ),
+        )
+        if mentor
+        else msgs("skillmatch-matches-none")
+    )
+    parts.append("")
+    parts.append(f"== {msgs('skillmatch-matches-heading-peer')} ==")
+    parts.append(
+        wikitable(
+            [
+                msgs(f"skillmatch-matches-col-{c}")
+                for c in ("id", "peer-a", "peer-b", "a-learns", "b-learns", "state", "reasons")
+            ],
+            (
+                [
+                    f'<span id="{esc(r["id"])}">{esc(r["id"])}</span>',
+                    user_link(r["a"]),
+                    user_link(r["b"]),
+                    esc(_join(label(s) for s in r["skills"]["a_learns"])),
+                    esc(_join(label(s) for s in r["skills"]["b_learns"])),
+                    state_text(msgs, r),
+                    "; ".join(
+                        reason_text(msgs, x, label)
+                        for x in r["reasons"]
+                        if x.get("key") != "exchange"
+                    ),
+                ]
+                for r in sorted(peer, key=lambda r: (r["a"], r["id"]))
+            ),
+        )
+        if peer
+        else msgs("skillmatch-matches-none")
+    )
+    return "\n".join(parts) + "\n"
+
+
+def waiting_page(rows: Sequence[Mapping[str, Any]], msgs: Messages, label: SkillLabel) -> str:
+    parts = [notice(msgs), msgs("skillmatch-waiting-intro"), ""]
+    if not rows:
+        parts.append(msgs("skillmatch-waiting-none"))
+        return "\n".join(parts) + "\n"
+    parts.append(
+        wikitable(
+            [msgs(f"skillmatch-waiting-col-{c}") for c in ("learner", "skills", "why")],
+            (
+                [
+                    user_link(r["username"]),
+                    esc(_join(label(s) for s in r["skills"])),
+                    msgs(f"skillmatch-why-{r['why']}"),
+                ]
+                for r in sorted(rows, key=lambda r: (r["why"], r["username"]))
+            ),
+        )
+    )
+    return "\n".join(parts) + "\n"
+
+
+def delivery_section(failures: Sequence[Mapping[str, Any]], msgs: Messages) -> str:
+    """Talk pages the bot could not post on, so a human can pass the message on."""
+    if not failures:
+        return ""
+    known = ("nobots", "protected", "abusefilter", "blocked")
+
+    def why(reason: str) -> str:
+        if reason in known:
+            return msgs(f"skillmatch-delivery-{reason}")
+        return msgs("skillmatch-delivery-other", esc(reason))
+
+    table = wikitable(
+        [msgs("skillmatch-delivery-col-page"), msgs("skillmatch-delivery-col-reason")],
+        (
+            [page_link(f["title"]), why(f["reason"] or "")]
+            for f in sorted(failures, key=lambda f: (f["title"], f["id"]))
+        ),
+    )
+    return f"\n== {msgs('skillmatch-delivery-heading')} ==\n{table}\n"
+
+
+def badges_page(
+    awards: Sequence[Mapping[str, Any]],
+    msgs: Messages,
+    label: SkillLabel,
+    catalog: Any,
+    base_url: str,
+    lang: str,
+) -> str:
+    """One `{{Skill badge}}` row per award, inside a localized sortable table."""
+    parts = [notice(msgs), msgs("skillmatch-badges-intro"), ""]
+    if not awards:
+        parts.append(msgs("skillmatch-badges-none"))
+        return "\n".join(parts) + "\n"
+    out = ['{| class="wikitable sortable"']
+    for col in ("user", "badge", "skill", "date", "id"):
+        out.append(f"! {msgs(f'skillmatch-badges-col-{col}')}")
+    for a in sorted(awards, key=lambda a: (str(a["issued_on"]), a["username"], a["id"])):
+        kind = catalog.get(a["badge_class"])
+        skill_label = label(a["skill"]) if a["skill"] else None
+        name = kind.localized(lang, skill_label).name
+        user = a["username"] if _USERNAME_OK.match(a["username"]) else esc(a["username"])
+        out.append(
+            "{{Skill badge"
+            f"|user={user}|badge={esc(name)}|skill={esc(skill_label or '')}"
+            f"|date={esc(a['issued_on'])}|id={esc(a['id'])}|url={base_url}/badges/awards/{esc(a['id'])}"
+            "}}"
+        )
+    out.append("|}")
+    parts.append("\n".join(out))
+    return "\n".join(parts) + "\n"

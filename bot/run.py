@@ -16,17 +16,20 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot import needsmap, render
+from bot import badge_rules, lifecycle, matchphase, messages, needsmap, render
 from bot.config import Config, WikiSource
 from bot.gather import Core, PageResult, check_page, new_organizers, organizers_from
 from bot.i18n import Messages
+from bot.matching import solve
 from bot.models import ParseResult
-from bot.store import Store, record_to_dict
+from bot.openbadges import award_page_url, new_salt
+from bot.store import Store
 from bot.wiki import Latest, Outcome, Wiki
 
 log = logging.getLogger("skillmatch.run")
@@ -40,6 +43,11 @@ class RunReport:
     problems: int = 0
     outcomes: list[Outcome] = field(default_factory=list)
     requests: int = 0
+    matches: int = 0
+    new_matches: int = 0
+    new_awards: int = 0
+    revoked_awards: int = 0
+    messages: Counter[str] = field(default_factory=Counter)
 
     @property
     def edits(self) -> int:
@@ -55,6 +63,11 @@ class RunReport:
             "failed": [o.title + ": " + o.reason for o in self.outcomes if o.status == "failed"],
             "skipped": [o.title for o in self.outcomes if o.status == "skipped-nobots"],
             "requests": self.requests,
+            "matches": self.matches,
+            "new_matches": self.new_matches,
+            "new_awards": self.new_awards,
+            "revoked_awards": self.revoked_awards,
+            "messages": dict(self.messages),
         }
 
 
@@ -115,10 +128,13 @@ class Runner:
         run_id = self.store.begin_run()
         try:
             data = self.gather()
+            people = self.match(data)
+            self.recognise(data, people)
             rows = needsmap.build(data, self.core.taxonomy.ancestors)
             with self.store.transaction() as conn:
                 self.store.replace_needs_map(conn, [r.as_store_row() for r in rows])
             self.export(data, rows)
+            self.deliver()
             self.write_reports(data, rows)
         except BaseException:
             self.store.finish_run(run_id, "failed", self.report.as_dict())
@@ -219,6 +235,258 @@ class Runner:
         self.report.problems = len(merged.problems)
         return merged
 
+    # -- matching ----------------------------------------------------------------------
+
+    def _label(self, lang: str) -> Callable[[str], str]:
+        tax = self.core.taxonomy
+        return lambda skill: tax.label(skill, lang)
+
+    def _source(self, key: str) -> WikiSource | None:
+        return next((w for w in self.cfg.wikis if w.key == key), None)
+
+    def _pages(self, source: WikiSource) -> dict[str, str]:
+        pages = dict(source.pages)
+        if "confirmations" not in pages and source.signup_pages:
+            pages["confirmations"] = source.signup_pages[0]
+        return pages
+
+    def last_edits(self, users: list[str]) -> dict[str, datetime | None]:
+        """Newest edit of each user over every configured wiki."""
+        out: dict[str, datetime | None] = dict.fromkeys(users)
+        for source in self.cfg.wikis:
+            for user, when in self.wiki(source).last_edits(users).items():
+                prev = out.get(user)
+                if when is not None and (prev is None or when > prev):
+                    out[user] = when
+        return out
+
+    def match(self, data: ParseResult) -> dict[str, matchphase.Person]:
+        """Confirmations → states; then matches, kept stable; new ones queued for announcement."""
+        now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        stored = self.store.load_matches()
+        life = lifecycle.apply(
+            stored, data.confirmations, now=now, reminder_days=self.cfg.reminder_days
+        )
+        data.problems.extend(life.problems)
+        mentors = sorted({o.user for o in data.offers if o.user})
+        inputs = matchphase.build_inputs(
+            data,
+            today=self.today,
+            last_edits=self.last_edits(mentors) if mentors else {},
+            inactive_days=self.cfg.inactive_days,
+        )
+        open_rows = [r for r in life.rows if r["state"] in matchphase.OPEN_STATES]
+        existing = [(r["a"], r["b"]) for r in open_rows if r["kind"] == "mentor"]
+        existing_peers = [(r["a"], r["b"]) for r in open_rows if r["kind"] == "peer"]
+        result = solve(inputs.learners, inputs.mentors, inputs.peers, existing, existing_peers)
+        plan = matchphase.plan(result, life.rows, inputs.people)
+        changed = {
+            r["id"]: r
+            for r in life.rows
+            if r != next((x for x in stored if x["id"] == r["id"]), None)
+        }
+        for row in plan.rows:
+            changed[row["id"]] = row
+        wants = {lr.id: list(lr.wants) for lr in inputs.learners}
+        waiting = [
+            {
+                "username": w.id,
+                "wiki": inputs.people[w.id].wiki,
+                "skills": wants.get(w.id, []),
+                "why": w.why,
+            }
+            for w in result.waiting
+            if w.id in inputs.people
+        ]
+        with self.store.transaction() as conn:
+            for row in changed.values():
+                self.store.save_match(
+                    conn,
+                    {
+                        **row,
+                        "updated": row.get("updated") or now,
+                        "created": row.get("created") or now,
+                    },
+                )
+            self.store.replace_waiting(conn, waiting)
+            for row in plan.new:
+                for user in (row["a"], row["b"]):
+                    self._queue(conn, inputs.people.get(user), partial(self._match_msg, row, user))
+            for row, user in life.reminders:
+                self.store.save_match(conn, {**row, "reminded": now})
+                self._queue(conn, inputs.people.get(user), partial(self._reminder_msg, row, user))
+        self.report.matches = len(result.matches) + len(result.peer_pairs)
+        self.report.new_matches = len(plan.new)
+        return inputs.people
+
+    def _match_msg(
+        self, row: dict[str, Any], user: str, src: WikiSource, msgs: Messages
+    ) -> dict[str, Any]:
+        return messages.match_message(
+            row, user, src.key, msgs, self._label(src.lang), self._pages(src)
+        )
+
+    def _reminder_msg(
+        self, row: dict[str, Any], user: str, src: WikiSource, msgs: Messages
+    ) -> dict[str, Any]:
+        return messages.reminder_message(row, user, src.key, msgs, self._pages(src))
+
+    def _badge_msg(
+        self, award: badge_rules.Award, kind: badge_rules.BadgeKind, src: WikiSource, msgs: Messages
+    ) -> dict[str, Any]:
+        skill_label = self.core.taxonomy.label(award.skill, src.lang) if award.skill else None
+        name = kind.localized(src.lang, skill_label).name
+        url = award_page_url(self.cfg.web_base_url, award.id)
+        return messages.badge_message(
+            award.id, award.user, src.key, name, skill_label, url, msgs, self._pages(src)
+        )
+
+    def _queue(
+        self,
+        conn: Any,
+        person: matchphase.Person | None,
+        compose: Callable[[WikiSource, Messages], dict[str, Any]],
+    ) -> None:
+        """Queue one message to a person on their home wiki, unless they or the wiki opted out."""
+        if person is None or not person.notify:
+            return
+        source = self._source(person.wiki)
+        if source is None or not source.notify:
+            return
+        self.store.enqueue(conn, compose(source, Messages(source.lang)))
+
+    # -- recognition ---------------------------------------------------------------------
+
+    def recognise(self, data: ParseResult, people: dict[str, matchphase.Person]) -> None:
+        """Award badges for facts on the wiki, once; revoke those whose facts were withdrawn."""
+        catalog = badge_rules.load_catalog(self.cfg.badges)
+        facts = self.facts(data)
+        current = badge_rules.compute_awards(facts, catalog)
+        stored = self.store.load_awards()
+        as_award = [
+            badge_rules.Award(
+                r["id"],
+                r["username"],
+                r["badge_class"],
+                r["skill"],
+                r["issued_on"],
+                tuple(r["evidence"]),
+            )
+            for r in stored
+        ]
+        diff = badge_rules.diff_awards(
+            [a for a, r in zip(as_award, stored, strict=True) if not r["revoked"]],
+            current,
+            stored_revoked=[a for a, r in zip(as_award, stored, strict=True) if r["revoked"]],
+            catalog=catalog,
+        )
+        by_id = {r["id"]: r for r in stored}
+        wiki_of = self._award_wikis(data, people)
+        with self.store.transaction() as conn:
+            for award in diff.new:
+                wiki = wiki_of.get(award.user, self.cfg.wikis[0].key)
+                self.store.save_award(
+                    conn,
+                    {
+                        "id": award.id,
+                        "username": award.user,
+                        "wiki": wiki,
+                        "badge_class": award.badge_class,
+                        "skill": award.skill,
+                        "issued_on": award.date,
+                        "evidence": list(award.evidence),
+                        "salt": new_salt(),
+                        "revoked": False,
+                        "revocation_reason": None,
+                    },
+                )
+                person = people.get(award.user) or matchphase.Person(award.user, wiki, True)
+                self._queue(
+                    conn, person, partial(self._badge_msg, award, catalog.get(award.badge_class))
+                )
+            for rev in diff.revoked:
+                self.store.save_award(
+                    conn,
+                    {**by_id[rev.award.id], "revoked": True, "revocation_reason": rev.reason[:255]},
+                )
+            for award in diff.reinstated:
+                self.store.save_award(
+                    conn, {**by_id[award.id], "revoked": False, "revocation_reason": None}
+                )
+            for award in diff.evidence_changed:
+                self.store.save_award(conn, {**by_id[award.id], "evidence": list(award.evidence)})
+        self.report.new_awards = len(diff.new)
+        self.report.revoked_awards = len(diff.revoked)
+
+    def facts(self, data: ParseResult) -> badge_rules.Facts:
+        rows = self.store.load_matches()
+        events = {e.id: e for e in data.events}
+        mentorships = [
+            badge_rules.CompletedMentorship(
+                r["id"], r["a"], r["b"], tuple(r["skills"]), r["updated"].date()
+            )
+            for r in rows
+            if r["kind"] == "mentor" and r["state"] == "completed"
+        ]
+        peers = [
+            badge_rules.CompletedPeerExchange(
+                r["id"],
+                r["a"],
+                r["b"],
+                tuple(r["skills"]["a_learns"] + r["skills"]["b_learns"]),
+                r["updated"].date(),
+            )
+            for r in rows
+            if r["kind"] == "peer" and r["state"] == "completed"
+        ]
+        attendances = [
+            badge_rules.Attendance(a.event, a.user, e.organizer, e.format, e.skills, e.date)
+            for a in data.attendees
+            if (e := events.get(a.event)) is not None and e.date <= self.today
+        ]
+        needs = [
+            badge_rules.RecordedNeed(n.by, n.community, n.skill, self.today) for n in data.needs
+        ]
+        return badge_rules.Facts(mentorships, peers, attendances, needs)
+
+    def _award_wikis(
+        self, data: ParseResult, people: dict[str, matchphase.Person]
+    ) -> dict[str, str]:
+        """Where to announce a badge: the person's home wiki, else where the fact was written."""
+        out = {user: p.wiki for user, p in people.items()}
+        for a in data.attendees:
+            out.setdefault(a.user, a.origin.wiki)
+        for e in data.events:
+            out.setdefault(e.organizer, e.origin.wiki)
+        for n in data.needs:
+            out.setdefault(n.by, n.origin.wiki)
+        return out
+
+    # -- delivery --------------------------------------------------------------------------
+
+    def deliver(self) -> None:
+        """Post queued messages. A message already on its page (marker found) counts as posted."""
+        for msg in self.store.pending_messages():
+            source = self._source(msg["wiki"])
+            if source is None:
+                self.store.mark_message(msg["id"], "failed", "unknown-wiki")
+                continue
+            p = msg["payload"]
+            outcome = self.wiki(source).post_section(
+                msg["title"], p["heading"], p["body"], p["summary"], messages.marker(msg["id"])
+            )
+            self.report.outcomes.append(outcome)
+            self.report.messages[outcome.status] += 1
+            if self.dry_run:
+                continue
+            if outcome.status in ("saved", "unchanged"):
+                self.store.mark_message(msg["id"], "posted", outcome.reason or None, outcome.revid)
+            elif outcome.status == "skipped-nobots":
+                self.store.mark_message(msg["id"], "skipped", "nobots")
+            else:
+                self.store.mark_message(msg["id"], "failed", outcome.reason)
+                log.error("%s: could not post on %s: %s", source.key, msg["title"], outcome.reason)
+
     def export(self, data: ParseResult, rows: list[needsmap.NeedsRow]) -> None:
         """The aggregate as JSON and CSV files for people who want the numbers, not the wiki."""
         if self.dry_run:
@@ -233,7 +501,7 @@ class Runner:
             },
             "problems": [
                 {
-                    **record_to_dict(p.origin),
+                    **asdict(p.origin),
                     "template": p.template,
                     "code": p.code,
                     "params": list(p.params),
@@ -257,16 +525,13 @@ class Runner:
 
     def write_reports(self, data: ParseResult, rows: list[needsmap.NeedsRow]) -> None:
         """Needs map and problems page on every wiki that configures them."""
-        tax = self.core.taxonomy
         for source in self.cfg.wikis:
             msgs = Messages(source.lang)
             wiki = self.wiki(source)
             pages: dict[str, tuple[str, str]] = {}
             if "needs_map" in source.pages:
                 totals = [r for r in rows if not (r.community or r.lang or r.region)]
-                text = render.needs_map_page(
-                    rows, msgs, lambda s, lang=source.lang: tax.label(s, lang)
-                )
+                text = render.needs_map_page(rows, msgs, self._label(source.lang))
                 summary = msgs(
                     "skillmatch-summary-needs",
                     len(totals),

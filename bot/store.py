@@ -537,6 +537,13 @@ class Store:
         if rows:
             conn.execute(waiting.insert(), [dict(r) for r in rows])
 
+    def load_waiting(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [
+                dict(r)
+                for r in conn.execute(sa.select(waiting).order_by(waiting.c.username)).mappings()
+            ]
+
     # -- outbox ------------------------------------------------------------------
 
     def enqueue(self, conn: Connection, item: Mapping[str, Any]) -> bool:
@@ -565,6 +572,16 @@ class Store:
                 .where(outbox.c.id == msg_id)
                 .values(state=state, reason=reason, revid=revid, done=_now())
             )
+
+    def undelivered(self, wiki: str) -> list[dict[str, Any]]:
+        """Messages the wiki refused (protected page, edit filter, block, nobots)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(outbox.c.id, outbox.c.title, outbox.c.reason)
+                .where(outbox.c.wiki == wiki, outbox.c.state.in_(("failed", "skipped")))
+                .order_by(outbox.c.title, outbox.c.id)
+            ).mappings()
+            return [dict(r) for r in rows]
 
     # -- people and awards --------------------------------------------------------
 

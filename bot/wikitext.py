@@ -201,8 +201,8 @@ def extract(text: str, names: Names, lang: str) -> tuple[list[RawTemplate], list
             if INVISIBLE.search(str(p.value)) and canonical not in FREE_TEXT_PARAMS:
                 # Invisible characters in a name or code make it look like another one
                 # (a spoofed username, "a\u200bb" reading as "ab"): refuse, never clean up.
-                code = "bad-username" if canonical in USER_PARAMS else "invisible-characters"
-                issues.append(Issue(code, (canonical, params[canonical])))
+                problem = "bad-username" if canonical in USER_PARAMS else "invisible-characters"
+                issues.append(Issue(problem, (canonical, params[canonical])))
         found.append(RawTemplate(kind, params, lines.line(pos), raw, issues))
     return found, _strays(code, text, names, lang, lines)
 

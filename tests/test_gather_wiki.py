@@ -66,7 +66,9 @@ def test_second_run_makes_no_edit_and_fetches_no_seen_revision(meta_wiki, tmp_pa
     )
     append(meta_wiki, "Frank", w.title("More/1"), signup("Frank", "Wikidata"))
     first, _, _ = w.run()
-    assert first.edits == 2 and first.revisions_fetched == 5
+    # Needs map, problems page, and Erin's match with one Lua learner announced to both.
+    assert first.edits == 4 and first.revisions_fetched == 5
+    assert first.new_matches == 1 and first.messages["saved"] == 2
     assert first.entries["signups"] == 4 and first.entries["offers"] == 1
     second, _, runner = w.run()
     assert second.edits == 0
@@ -90,7 +92,7 @@ def test_dry_run_prints_diff_and_edits_nothing(meta_wiki, tmp_path: Path) -> Non
     assert meta_wiki.client("Alice").text(w.title("Needs map")) is None
     # The dry run left the store as it was: a real run still has everything to do.
     real, _, _ = w.run()
-    assert real.edits == 2
+    assert real.edits == 2 and real.new_matches == 0
 
 
 def test_nobots_on_report_page_is_honoured(meta_wiki, tmp_path: Path) -> None:
@@ -158,4 +160,9 @@ def test_japanese_wiki_with_localized_templates(meta_wiki, ja_wiki, tmp_path: Pa
     assert [(o.user, o.capacity) for o in data.offers] == [("Bob", 2)]
     ja_map = ja_wiki.client("Bob").text(w.title("ニーズマップ"))
     assert ja_map is not None and "SPARQL" in ja_map
-    assert report.edits == 4
+    # Bob mentors both SPARQL learners (capacity 2): four report pages, four messages,
+    # each on the recipient's home wiki.
+    assert report.new_matches == 2
+    assert report.edits == 8
+    sakura_talk = ja_wiki.client("Bob").text("User talk:さくら")
+    assert sakura_talk is not None and "Bob" in sakura_talk

@@ -1,0 +1,91 @@
+"""Match lifecycle: proposed → active (both accepted) → completed (both completed).
+
+Or declined (either party) / ended (the pair no longer obeys the hard rules).
+
+The state is derived from the confirmations standing on the wiki now, not
+accumulated: a confirmation that is withdrawn (``outcome=withdrawn``, or the
+line removed by its author) takes its effect back, which is what lets a badge
+be revoked. Only a confirmation written by the named party counts; the gather
+phase has already checked that from the page history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.models import Confirmation, Problem
+
+FINAL = ("completed", "declined")
+
+
+@dataclass
+class Lifecycle:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    reminders: list[tuple[dict[str, Any], str]] = field(default_factory=list)  # (match, user)
+
+
+def party_outcomes(
+    match: Mapping[str, Any], confirmations: Sequence[Confirmation]
+) -> dict[str, str]:
+    """Each party's newest standing word on this match (withdrawn removes it)."""
+    out: dict[str, tuple[int, str]] = {}
+    for c in confirmations:
+        if c.match_id != match["id"] or c.user not in (match["a"], match["b"]):
+            continue
+        prev = out.get(c.user)
+        if prev is None or c.origin.revid >= prev[0]:
+            out[c.user] = (c.origin.revid, c.outcome)
+    return {user: outcome for user, (_, outcome) in out.items() if outcome != "withdrawn"}
+
+
+def derive_state(match: Mapping[str, Any], outcomes: Mapping[str, str]) -> str:
+    said = [outcomes.get(match["a"]), outcomes.get(match["b"])]
+    if "declined" in said:
+        return "declined"
+    if said == ["completed", "completed"]:
+        return "completed"
+    if all(s in ("accepted", "completed") for s in said):
+        return "active"
+    if match["state"] == "ended":
+        return "ended"
+    return "proposed"
+
+
+def apply(
+    rows: Sequence[Mapping[str, Any]],
+    confirmations: Sequence[Confirmation],
+    *,
+    now: datetime,
+    reminder_days: int,
+) -> Lifecycle:
+    """New states for stored matches; problems for stray confirmations; reminders due."""
+    out = Lifecycle()
+    by_id = {r["id"]: r for r in rows}
+    for c in confirmations:
+        match = by_id.get(c.match_id)
+        if match is None:
+            out.problems.append(
+                Problem(c.origin, "Skill match confirm", "unknown-match", (c.match_id,))
+            )
+        elif c.user not in (match["a"], match["b"]):
+            out.problems.append(
+                Problem(c.origin, "Skill match confirm", "not-match-party", (c.user, c.match_id))
+            )
+    due = now - timedelta(days=reminder_days)
+    for row in rows:
+        outcomes = party_outcomes(row, confirmations)
+        state = derive_state(row, outcomes)
+        new = dict(row)
+        if state != row["state"]:
+            new["state"] = state
+            new["updated"] = now
+        out.rows.append(new)
+        if state == "proposed" and not row.get("reminded") and row["created"] <= due:
+            for user in (row["a"], row["b"]):
+                if user not in outcomes:
+                    out.reminders.append((new, user))
+    return out
