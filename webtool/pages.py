@@ -1,0 +1,344 @@
+"""The HTML pages: home, skills, one skill, one person, matches, needs map, communities, events.
+
+Each view validates its query parameters (unknown values are a 400 that names the parameter,
+never echoes the value), takes its data from ``queries`` through the run cache, and renders a
+template; all text comes from the message files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from datetime import date
+from typing import Any, TypeVar
+
+import flask
+from werkzeug.exceptions import HTTPException, NotFound
+
+from bot.models import METHODS
+from webtool import charts, queries
+from webtool.context import (
+    BadParam,
+    bool_param,
+    choice,
+    int_param,
+    msg_text,
+    skill_text,
+    state,
+    text_param,
+)
+
+bp = flask.Blueprint("pages", __name__)
+
+T = TypeVar("T")
+SKILL_SORTS = ("label", "learners", "sharers", "gap")
+MAX_PAGE = 100_000
+CHART_ROWS = 12
+
+
+def cached(key: Hashable, compute: Callable[[Any], T]) -> T:
+    """Run ``compute(conn)`` once per bot run for ``key``."""
+    tool = state()
+
+    def run() -> T:
+        with tool.store.engine.connect() as conn:
+            return compute(conn)
+
+    return tool.cache.get(key, run)
+
+
+def facets() -> queries.Facets:
+    return cached(("facets",), queries.load_facets)
+
+
+def roots() -> list[str] | None:
+    """Root skills of the taxonomy, or None (every skill) when no taxonomy is loaded."""
+    return state().skills.roots() or None
+
+
+def today() -> date:
+    return date.today()
+
+
+def error_response(exc: HTTPException, status: int | None = None) -> Any:
+    """The error page (or JSON under /api/); only fixed messages, never the request's input."""
+    code = status or exc.code or 500
+    key = {
+        400: "error-bad-request",
+        404: "error-not-found",
+        405: "error-method",
+        503: "error-unavailable",
+    }.get(code, "error-internal")
+    param = getattr(exc, "param", None)
+    if flask.request.path.startswith("/api/"):
+        body: dict[str, Any] = {"error": {"code": code, "message": msg_text(key)}}
+        if param:
+            body["error"]["parameter"] = param
+            body["error"]["message"] = msg_text("error-bad-param", param)
+        return flask.jsonify(body), code
+    return flask.render_template("error.html", code=code, key=key, param=param), code
+
+
+def page_window(total: int, page: int, size: int) -> dict[str, Any]:
+    pages = max(1, (total + size - 1) // size)
+    return {"page": page, "pages": pages, "total": total, "size": size}
+
+
+# -- home -----------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def home() -> str:
+    numbers = cached(("headline",), queries.headline)
+    top = cached(("skill-totals", 10), lambda c: queries.skill_totals(c, 10, unmet_only=True))
+    run = cached(("last-run",), queries.last_run)
+    upcoming = [
+        e for e in cached(("events",), queries.events) if (e["date"] or "") >= today().isoformat()
+    ]
+    return flask.render_template(
+        "home.html", numbers=numbers, top=top, run=run, upcoming=upcoming[:5]
+    )
+
+
+# -- skills ---------------------------------------------------------------------------------------
+
+
+def skill_filters() -> dict[str, str | None]:
+    f = facets()
+    return {
+        "lang": text_param("lang", f.languages),
+        "community": text_param("community", f.communities),
+        "region": text_param("region", f.regions),
+        "method": text_param("method", METHODS),
+    }
+
+
+def skill_rows(filters: dict[str, str | None]) -> list[dict[str, Any]]:
+    """One row per skill with counts; all taxonomy skills when no filter is set."""
+    key = ("skill-counts", *sorted((k, v or "") for k, v in filters.items()))
+    counts = cached(key, lambda _c: facets().counts(**filters))
+    ids = set(counts)
+    if not any(filters.values()):
+        ids |= set(state().skills.ids())
+    rows = []
+    for skill_id in ids:
+        c = counts.get(skill_id) or queries.SkillCounts()
+        label, label_lang = skill_text(skill_id)
+        rows.append(
+            {
+                "id": skill_id,
+                "label": label,
+                "label_lang": label_lang,
+                "gap": c.learners - c.capacity,
+                **c.as_dict(),
+            }
+        )
+    return rows
+
+
+@bp.get("/skills")
+def skills() -> str:
+    filters = skill_filters()
+    sort = text_param("sort", SKILL_SORTS) or "label"
+    rows = skill_rows(filters)
+    if sort == "label":
+        rows.sort(key=lambda r: (r["label"].casefold(), r["id"]))
+    else:
+        rows.sort(key=lambda r: (-r[sort], r["label"].casefold()))
+    return flask.render_template(
+        "skills.html",
+        rows=rows,
+        filters=filters,
+        sort=sort,
+        sorts=SKILL_SORTS,
+        facets=facets(),
+        methods=METHODS,
+        keep_args={**filters, "sort": None if sort == "label" else sort},
+    )
+
+
+@bp.get("/skills/<skill_id>")
+def skill(skill_id: str) -> str:
+    if len(skill_id) > 64:
+        raise NotFound()
+    tool = state()
+    detail = cached(("skill", skill_id), lambda c: queries.skill_detail(c, skill_id))
+    info = tool.skills.get(skill_id)
+    has_data = any(detail[k] for k in detail)
+    if info is None and not has_data:
+        raise NotFound()
+    counts = facets().counts()
+    children = [
+        {"id": child, "counts": counts.get(child) or queries.SkillCounts()}
+        for child in tool.skills.children(skill_id)
+    ]
+    limit = tool.config.list_limit
+    return flask.render_template(
+        "skill.html",
+        skill_id=skill_id,
+        info=info,
+        ancestors=list(reversed(tool.skills.ancestors(skill_id))),
+        detail=detail,
+        counts=counts.get(skill_id) or queries.SkillCounts(),
+        children=children,
+        limit=limit,
+    )
+
+
+# -- people ---------------------------------------------------------------------------------------
+
+
+def normalize_username(raw: str) -> str | None:
+    """MediaWiki's form: underscores are spaces, first letter upper case; None if impossible."""
+    name = " ".join(raw.replace("_", " ").split())
+    if not name or len(name) > 255:
+        return None
+    return name[0].upper() + name[1:]
+
+
+@bp.get("/people/<username>")
+def person(username: str) -> str:
+    name = normalize_username(username)
+    if name is None:
+        raise NotFound()
+    data = cached(("person", name), lambda c: queries.person(c, name))
+    if data is None:
+        raise NotFound()
+    return flask.render_template("person.html", person=data)
+
+
+# -- matches --------------------------------------------------------------------------------------
+
+
+def match_filter() -> queries.MatchFilter:
+    return queries.MatchFilter(
+        state=text_param("state", queries.MATCH_STATES),
+        kind=text_param("kind", queries.MATCH_KINDS),
+        paused=bool_param("paused"),
+    )
+
+
+def match_args(flt: queries.MatchFilter) -> dict[str, str | None]:
+    paused = None if flt.paused is None else ("yes" if flt.paused else "no")
+    return {"state": flt.state, "kind": flt.kind, "paused": paused}
+
+
+@bp.get("/matches")
+def matches() -> str:
+    flt = match_filter()
+    size = state().config.page_size
+    page = int_param("page", 1, 1, MAX_PAGE)
+    rows, total = cached(
+        ("matches", flt, page, size),
+        lambda c: queries.match_rows(c, flt, size, (page - 1) * size),
+    )
+    counts = cached(("match-counts",), queries.match_state_counts)
+    return flask.render_template(
+        "matches.html",
+        rows=rows,
+        counts=counts,
+        flt=flt,
+        window=page_window(total, page, size),
+        states=queries.MATCH_STATES,
+        kinds=queries.MATCH_KINDS,
+        keep_args=match_args(flt),
+    )
+
+
+# -- needs map ------------------------------------------------------------------------------------
+
+
+def needs_filter() -> queries.NeedsFilter:
+    known = cached(("needs-facets",), queries.needs_facets)
+    return queries.NeedsFilter(
+        skill=text_param("skill", known["skill"]),
+        community=text_param("community", known["community"]),
+        lang=text_param("lang", known["lang"]),
+        region=text_param("region", known["region"]),
+    )
+
+
+def chart_bars(items: list[dict[str, Any]], key: str, *, skills: bool) -> list[charts.Bar]:
+    bars = []
+    for item in items[:CHART_ROWS]:
+        if skills:
+            label, lang = skill_text(item[key])
+            bars.append(charts.Bar(label, item["demand"], item["mentor_capacity"], lang))
+        else:
+            bars.append(charts.Bar(item[key] or "—", item["demand"], item["mentor_capacity"]))
+    return bars
+
+
+def demand_chart(items: list[dict[str, Any]], key: str, chart_id: str, title_key: str) -> Any:
+    rtl = choice().dir == "rtl"
+    return charts.bar_chart(
+        chart_bars(items, key, skills=key == "skill"),
+        chart_id=chart_id,
+        title=msg_text(title_key),
+        desc=msg_text("chart-desc", min(len(items), CHART_ROWS)),
+        demand_label=msg_text("chart-demand"),
+        supply_label=msg_text("chart-supply"),
+        rtl=rtl,
+    )
+
+
+@bp.get("/needs")
+def needs() -> str:
+    flt = needs_filter()
+    size = state().config.page_size
+    page = int_param("page", 1, 1, MAX_PAGE)
+    rows, total = cached(
+        ("needs", flt, page, size), lambda c: queries.needs_rows(c, flt, size, (page - 1) * size)
+    )
+    by_skill = cached(("skill-totals", CHART_ROWS), lambda c: queries.skill_totals(c, CHART_ROWS))
+    by_community = cached(
+        ("totals-by", "community", CHART_ROWS),
+        lambda c: queries.totals_by(c, "community", CHART_ROWS, roots()),
+    )
+    known = cached(("needs-facets",), queries.needs_facets)
+    return flask.render_template(
+        "needs.html",
+        rows=rows,
+        flt=flt,
+        known=known,
+        keep_args={k: getattr(flt, k) for k in ("skill", "community", "lang", "region")},
+        window=page_window(total, page, size),
+        by_skill=by_skill[:CHART_ROWS],
+        by_community=by_community[:CHART_ROWS],
+        skill_chart=demand_chart(by_skill, "skill", "chart-skills", "chart-skills-title"),
+        community_chart=demand_chart(
+            by_community, "community", "chart-communities", "chart-communities-title"
+        ),
+    )
+
+
+# -- communities and events -------------------------------------------------------------------
+
+
+@bp.get("/communities")
+def communities() -> str:
+    rows = cached(("communities",), lambda c: queries.communities(c, roots()))
+    items = [
+        {
+            "community": r["community"],
+            "demand": r["demand"],
+            "mentor_capacity": r["mentor_capacity"],
+        }
+        for r in sorted(rows, key=lambda r: -r["gap"])
+    ]
+    return flask.render_template(
+        "communities.html",
+        rows=rows,
+        chart=demand_chart(items, "community", "chart-communities", "chart-communities-title"),
+    )
+
+
+@bp.get("/events")
+def events() -> str:
+    all_events = cached(("events",), queries.events)
+    now = today().isoformat()
+    upcoming = [e for e in all_events if (e["date"] or "") >= now]
+    past = [e for e in reversed(all_events) if (e["date"] or "") < now]
+    return flask.render_template("events.html", upcoming=upcoming, past=past)
+
+
+__all__ = ["BadParam", "bp", "error_response"]
