@@ -203,7 +203,8 @@ def person(username: str) -> str:
     data = cached(("person", name), lambda c: queries.person(c, name))
     if data is None:
         raise NotFound()
-    return flask.render_template("person.html", person=data)
+    titles = {e["id"]: e["title"] for e in cached(("events",), queries.events)}
+    return flask.render_template("person.html", person=data, event_titles=titles)
 
 
 # -- matches --------------------------------------------------------------------------------------

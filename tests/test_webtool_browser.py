@@ -1,0 +1,189 @@
+"""The web tool in a real browser: headless Chromium (Debian's) through Playwright.
+
+A real WSGI server (werkzeug's, in a thread) serves the app on a free 127.0.0.1 port. Every page
+must load without a console error (a CSP violation is one) in English and in Arabic, filters work
+by clicking, the sign-up button carries the right preload URL, and the keyboard reaches the skip
+link first. Screenshots land in build/screenshots/ for a human to look at.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from werkzeug.serving import make_server
+
+from bot.store import Store
+from webtool import sampledata
+from webtool.app import create_app
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
+WIKI = {
+    "id": "metawiki",
+    "name": "Meta-Wiki",
+    "index_url": "https://meta.wikimedia.org/w/index.php",
+    "article_url": "https://meta.wikimedia.org/wiki/",
+    "signup_page": "Skill-sharing/Signups",
+    "preload": "Skill-sharing/Preload/Signup",
+    "preload_by_lang": {"ar": "Skill-sharing/Preload/Signup/ar"},
+    "offer_preload": "Skill-sharing/Preload/Offer",
+}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'store.db'}"
+    summary = sampledata.populate(Store(url), 120, seed=11, today=date.today())
+    app = create_app({"store_url": url, "wikis": [WIKI]})
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield {"base": f"http://127.0.0.1:{srv.server_port}", "summary": summary}
+    finally:
+        srv.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (devtools/install-deps.sh)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.errors = []
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def pages(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    person = summary["people"][0].replace(" ", "_")
+    return [
+        ("home", "/"),
+        ("skills", "/skills"),
+        ("skill", "/skills/sparql"),
+        ("person", f"/people/{person}"),
+        ("matches", "/matches"),
+        ("needs", "/needs"),
+        ("communities", "/communities"),
+        ("events", "/events"),
+        ("not-found", "/skills/no-such-skill"),
+    ]
+
+
+@pytest.mark.parametrize(("lang", "direction"), [("en", "ltr"), ("ar", "rtl")])
+def test_every_page_loads_cleanly(
+    server: dict[str, Any], page: Any, lang: str, direction: str
+) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for name, path in pages(server["summary"]):
+        sep = "&" if "?" in path else "?"
+        response = page.goto(f"{server['base']}{path}{sep}uselang={lang}")
+        assert response is not None
+        assert response.status == (404 if name == "not-found" else 200), path
+        page.wait_for_load_state("load")
+        assert page.get_attribute("html", "lang") == lang
+        assert page.get_attribute("html", "dir") == direction
+        assert page.locator("main#content h1").count() == 1
+        assert page.evaluate("getComputedStyle(document.body).fontFamily")  # the stylesheet loaded
+        page.screenshot(path=str(SHOTS / f"{name}-{lang}.png"), full_page=True)
+        if name == "not-found":  # Chromium logs the document's own 404 status; nothing else
+            assert len(page.errors) == 1 and "404" in page.errors[0], page.errors
+            page.errors.clear()
+        assert page.errors == [], (path, page.errors)
+
+
+def test_filter_by_clicking(server: dict[str, Any], page: Any) -> None:
+    page.goto(f"{server['base']}/skills")
+    before = page.locator("table.skills-table tbody tr").count()
+    page.select_option("#f-method", "mentorship")
+    page.select_option("#f-sort", "learners")
+    with page.expect_navigation():
+        page.locator("form.filters button[type=submit]").click()
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["method"] == ["mentorship"] and query["sort"] == ["learners"]
+    assert page.input_value("#f-method") == "mentorship"
+    after = page.locator("table.skills-table tbody tr").count()
+    assert 0 < after < before
+    learners = [
+        int(t)
+        for t in page.locator("table.skills-table tbody tr td:nth-child(2)").all_inner_texts()
+    ]
+    assert learners == sorted(learners, reverse=True)
+    assert page.errors == []
+
+
+def test_language_menu_switches_to_arabic(server: dict[str, Any], page: Any) -> None:
+    page.goto(f"{server['base']}/needs")
+    page.select_option("#uselang", "ar")
+    with page.expect_navigation():
+        page.locator("form.lang-form button").click()
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert "uselang=ar" in page.url
+    assert page.locator("svg.chart[direction=rtl]").count() == 2
+
+
+def test_signup_link_has_the_preload_url(server: dict[str, Any], page: Any) -> None:
+    page.goto(f"{server['base']}/skills/sparql?uselang=ar")
+    href = page.get_attribute("a[data-kind=signup]", "href")
+    assert href is not None
+    parts = urlsplit(href)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == WIKI["index_url"]
+    query = parse_qs(parts.query, keep_blank_values=True)
+    assert query["title"] == [WIKI["signup_page"]]
+    assert query["action"] == ["edit"] and query["section"] == ["new"]
+    assert query["preload"] == ["Skill-sharing/Preload/Signup/ar"]
+    label = page.inner_text("h1")
+    assert query["preloadparams[]"] == [label, "ar"]
+    assert query["uselang"] == ["ar"]
+
+
+def test_keyboard_reaches_the_skip_link_first(server: dict[str, Any], page: Any) -> None:
+    page.goto(f"{server['base']}/skills")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.className")
+    assert focused == "skip-link"
+    box = page.locator(".skip-link").bounding_box()
+    assert box is not None and box["y"] >= 0  # visible once focused
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#content")
+    page.keyboard.press("Tab")
+    tag = page.evaluate("document.activeElement.tagName")
+    assert tag in ("A", "SELECT", "BUTTON")  # focus continues inside the main content
+    assert page.evaluate("document.activeElement.closest('main') !== null")
