@@ -152,10 +152,21 @@ def build_inputs(
     return out
 
 
-def match_id(kind: str, a: str, b: str, generation: int) -> str:
-    """Stable per pair and generation: 'M' for mentorships, 'P' for peer exchanges."""
-    digest = hashlib.sha256(f"{kind}\x1f{a}\x1f{b}\x1f{generation}".encode()).hexdigest()
+def match_id(kind: str, a: str, b: str, generation: int, scope: str = "") -> str:
+    """Stable per pair and generation: 'M' for mentorships, 'P' for peer exchanges.
+
+    `scope` names the deployment (its central match page), so two SkillMatch set-ups
+    posting on one wiki never mistake each other's messages for their own.
+    """
+    key = f"{kind}\x1f{a}\x1f{b}\x1f{generation}\x1f{scope}"
+    digest = hashlib.sha256(key.encode()).hexdigest()
     return ("M" if kind == "mentor" else "P") + digest[:10].upper()
+
+
+def _reasons(reasons: Iterable[Any]) -> list[dict[str, Any]]:
+    """Reasons as stored; "continues an existing match" is left out so a kept match reads
+    the same on every run (and its table row does not change)."""
+    return [r.to_json() for r in reasons if r.key != "existing"]
 
 
 @dataclass
@@ -167,7 +178,10 @@ class Plan:
 
 
 def plan(
-    result: MatchResult, existing: Sequence[Mapping[str, Any]], people: Mapping[str, Person]
+    result: MatchResult,
+    existing: Sequence[Mapping[str, Any]],
+    people: Mapping[str, Person],
+    scope: str = "",
 ) -> Plan:
     """Compare the result with stored matches: keep ids, create new rows, end vanished ones."""
     by_pair: dict[tuple[str, str, str], Mapping[str, Any]] = {}
@@ -186,7 +200,7 @@ def plan(
 
     for m in result.matches:
         key = ("mentor", m.learner, m.mentor)
-        reasons = [r.to_json() for r in m.reasons]
+        reasons = _reasons(m.reasons)
         old = by_pair.get(key)
         if old is not None:
             seen.add(old["id"])
@@ -201,7 +215,7 @@ def plan(
             )
             continue
         row = {
-            "id": match_id("mentor", m.learner, m.mentor, generations.get(key, 0)),
+            "id": match_id("mentor", m.learner, m.mentor, generations.get(key, 0), scope),
             "kind": "mentor",
             "a": m.learner,
             "b": m.mentor,
@@ -217,7 +231,7 @@ def plan(
         out.new.append(row)
     for p in result.peer_pairs:
         key = ("peer", p.a, p.b)
-        reasons = [r.to_json() for r in p.reasons]
+        reasons = _reasons(p.reasons)
         skills = {"a_learns": list(p.a_learns), "b_learns": list(p.b_learns)}
         old = by_pair.get(key)
         if old is not None:
@@ -225,7 +239,7 @@ def plan(
             out.rows.append({**old, "score": p.score, "reasons": reasons, "skills": skills})
             continue
         row = {
-            "id": match_id("peer", p.a, p.b, generations.get(key, 0)),
+            "id": match_id("peer", p.a, p.b, generations.get(key, 0), scope),
             "kind": "peer",
             "a": p.a,
             "b": p.b,

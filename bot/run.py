@@ -279,7 +279,9 @@ class Runner:
         existing = [(r["a"], r["b"]) for r in open_rows if r["kind"] == "mentor"]
         existing_peers = [(r["a"], r["b"]) for r in open_rows if r["kind"] == "peer"]
         result = solve(inputs.learners, inputs.mentors, inputs.peers, existing, existing_peers)
-        plan = matchphase.plan(result, life.rows, inputs.people)
+        first = self.cfg.wikis[0]
+        scope = f"{first.key}:{first.pages.get('matches', '')}"
+        plan = matchphase.plan(result, life.rows, inputs.people, scope)
         changed = {
             r["id"]: r
             for r in life.rows
@@ -288,6 +290,7 @@ class Runner:
         for row in plan.rows:
             changed[row["id"]] = row
         wants = {lr.id: list(lr.wants) for lr in inputs.learners}
+        paired = {u for p in result.peer_pairs for u in (p.a, p.b)}
         waiting = [
             {
                 "username": w.id,
@@ -296,7 +299,7 @@ class Runner:
                 "why": w.why,
             }
             for w in result.waiting
-            if w.id in inputs.people
+            if w.id in inputs.people and w.id not in paired  # a peer partner is not "waiting"
         ]
         with self.store.transaction() as conn:
             for row in changed.values():
@@ -541,10 +544,40 @@ class Runner:
                 pages[source.pages["needs_map"]] = (text, summary)
             if "problems" in source.pages:
                 own = [p for p in data.problems if p.origin.wiki == source.key]
-                text = render.problems_page(own, msgs)
-                pages[source.pages["problems"]] = (
+                failures = self.store.undelivered(source.key)
+                text = render.problems_page(own, msgs) + render.delivery_section(failures, msgs)
+                summary = msgs("skillmatch-summary-problems", len(own) + len(failures))
+                pages[source.pages["problems"]] = (text, summary)
+            central = source is self.cfg.wikis[0]
+            label = self._label(source.lang)
+            if "matches" in source.pages:
+                rows_m = [
+                    r
+                    for r in self.store.load_matches()
+                    if central or source.key in (r["a_wiki"], r["b_wiki"])
+                ]
+                live = sum(1 for r in rows_m if r["state"] in matchphase.OPEN_STATES)
+                pages[source.pages["matches"]] = (
+                    render.matches_page(rows_m, msgs, label),
+                    msgs("skillmatch-summary-matches", live),
+                )
+            if "waiting" in source.pages:
+                rows_w = [
+                    r for r in self.store.load_waiting() if central or r["wiki"] == source.key
+                ]
+                pages[source.pages["waiting"]] = (
+                    render.waiting_page(rows_w, msgs, label),
+                    msgs("skillmatch-summary-waiting", len(rows_w)),
+                )
+            if "badges" in source.pages:
+                awards = [a for a in self.store.load_awards() if not a["revoked"]]
+                catalog = badge_rules.load_catalog(self.cfg.badges)
+                text = render.badges_page(
+                    awards, msgs, label, catalog, self.cfg.web_base_url, source.lang
+                )
+                pages[source.pages["badges"]] = (
                     text,
-                    msgs("skillmatch-summary-problems", len(own)),
+                    msgs("skillmatch-summary-badges", len(awards)),
                 )
             self.save_pages(wiki, pages)
 

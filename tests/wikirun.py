@@ -31,7 +31,14 @@ class WikiRun:
                 lang="en",
                 signup_pages=(self.title("Signups"), self.title("Offers")),
                 signup_prefixes=(self.title("More/"),),
-                pages={"needs_map": self.title("Needs map"), "problems": self.title("Problems")},
+                pages={
+                    "needs_map": self.title("Needs map"),
+                    "problems": self.title("Problems"),
+                    "matches": self.title("Matches"),
+                    "waiting": self.title("Waiting"),
+                    "badges": self.title("Badges"),
+                    "confirmations": self.title("Signups"),
+                },
             )
         ]
         if self.with_ja:
@@ -59,3 +66,28 @@ class WikiRun:
         runner = Runner(self.config(), dry_run=dry_run, out=out)
         report = runner.run()
         return report, out.getvalue(), runner
+
+
+def write_config(w: WikiRun, path: Path, *, extra_pages: dict[str, str] | None = None) -> Path:
+    """The same configuration as YAML, for the bot run as a separate process."""
+    import yaml
+
+    cfg = w.config()
+    data = {
+        "store": cfg.store,
+        "output_dir": str(cfg.output_dir),
+        "inactive_days": 3650,
+        "wikis": {
+            s.key: {
+                "family": s.family,
+                "code": s.code,
+                "lang": s.lang,
+                "signup_pages": list(s.signup_pages),
+                "signup_prefixes": list(s.signup_prefixes),
+                "pages": {**s.pages, **(extra_pages or {})},
+            }
+            for s in cfg.wikis
+        },
+    }
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path

@@ -1,0 +1,190 @@
+"""Matching on the real local wikis: tables, talk-page messages exactly once, refusals reported."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.wikirun import WikiRun, write_config
+
+pytestmark = pytest.mark.wiki
+
+
+def signup(user: str, wants: str, offers: str = "", extra: str = "") -> str:
+    off = f"|offers={offers}" if offers else ""
+    return f"{{{{Skill signup|user={user}|wants={wants}{off}|languages=en{extra}}}}}"
+
+
+def offer(user: str, skills: str, capacity: int) -> str:
+    return f"{{{{Skill offer|user={user}|skills={skills}|languages=en|capacity={capacity}}}}}"
+
+
+def add(wiki, user: str, title: str, text: str) -> None:
+    wiki.client(user).edit(title, text + "\n", summary="signup", append=True)
+
+
+def markers(text: str | None, scope_ids: set[str]) -> list[str]:
+    found = re.findall(r"<!-- skillmatch:((?:match|reminder|badge):[^ ]+) -->", text or "")
+    return [m for m in found if m.split(":")[1] in scope_ids or m.startswith("badge:")]
+
+
+def test_one_run_writes_tables_and_messages_second_run_makes_no_edit(
+    meta_wiki, tmp_path: Path
+) -> None:
+    w = WikiRun(tmp_path)
+    page = w.title("Signups")
+    add(meta_wiki, "Alice", page, signup("Alice", "Lua"))
+    add(meta_wiki, "Bob", page, signup("Bob", "SPARQL"))
+    add(meta_wiki, "Erin", page, signup("Erin", "Lua", extra="|notify=no"))
+    add(meta_wiki, "Heidi", page, signup("Heidi", "Lua"))
+    add(meta_wiki, "Frank", page, signup("Frank", "GLAM", offers="Wikidata"))
+    add(meta_wiki, "Grace", page, signup("Grace", "Wikidata", offers="GLAM"))
+    add(meta_wiki, "Carol", w.title("Offers"), offer("Carol", "Lua", 2))
+    add(meta_wiki, "Dave", w.title("Offers"), offer("Dave", "SPARQL", 1))
+
+    report, _, runner = w.run()
+    rows = runner.store.load_matches()
+    pairs = sorted((r["kind"], r["a"], r["b"]) for r in rows)
+    assert ("mentor", "Bob", "Dave") in pairs and ("peer", "Frank", "Grace") in pairs
+    lua = [r for r in rows if r["kind"] == "mentor" and r["b"] == "Carol"]
+    assert len(lua) == 2  # capacity 2 of three Lua learners
+    waiting = runner.store.load_waiting()
+    assert [(x["why"]) for x in waiting] == ["all_at_capacity"]
+    table = meta_wiki.client("Alice").text(w.title("Matches"))
+    assert table is not None
+    for r in rows:
+        assert r["id"] in table
+    assert "[[User:Dave|Dave]]" in table and "SPARQL" in table
+    wait_page = meta_wiki.client("Alice").text(w.title("Waiting"))
+    assert wait_page is not None and waiting[0]["username"] in wait_page
+
+    ids = {r["id"] for r in rows}
+    notified = {u for r in rows for u in (r["a"], r["b"]) if u != "Erin"}
+    for user in notified:
+        talk = meta_wiki.client("Alice").text(f"User talk:{user}")
+        mine = markers(talk, ids)
+        assert len(mine) == len(set(mine)) >= 1, (user, mine)
+    if "Erin" in {r["a"] for r in rows}:
+        assert markers(meta_wiki.client("Alice").text("User talk:Erin"), ids) == []  # notify=no
+
+    second, _, _ = w.run()
+    assert second.edits == 0
+    assert second.new_matches == 0
+
+
+def test_refusing_talk_pages_are_reported_and_the_rest_completes(meta_wiki, tmp_path: Path) -> None:
+    w = WikiRun(tmp_path)
+    page = w.title("Signups")
+    admin = meta_wiki.client("Admin")
+    add(meta_wiki, "Carol", w.title("Offers"), offer("Carol", "Lua", 10))
+    for user in ("Alice", "Bob", "Trent", "Frank", "Dave"):
+        add(meta_wiki, user, page, signup(user, "Lua"))
+    alice_talk = meta_wiki.client("Alice").text("User talk:Alice") or ""
+    bob_talk = meta_wiki.client("Bob").text("User talk:Bob") or ""
+    meta_wiki.client("Alice").edit("User talk:Alice", "{{nobots}}\n" + alice_talk)
+    meta_wiki.client("Bob").edit("User talk:Bob", "{{bots|deny=SkillBot}}\n" + bob_talk)
+    meta_wiki.client("Trent").edit(
+        "User talk:Trent", (meta_wiki.client("Trent").text("User talk:Trent") or "") + "\nhi"
+    )
+    admin.protect("User talk:Trent", edit="sysop")
+    filter_id = meta_wiki.add_abuse_filter(
+        "never-used", "No bot posts to Frank", rules='page_namespace == 3 & page_title == "Frank"'
+    )
+    try:
+        report, _, runner = w.run()
+        statuses = {o.title: o.status for o in report.outcomes}
+        assert statuses["User talk:Alice"] == "skipped-nobots"
+        assert statuses["User talk:Bob"] == "skipped-nobots"
+        assert statuses["User talk:Trent"] == "failed"
+        assert statuses["User talk:Frank"] == "failed"
+        assert statuses["User talk:Dave"] == "saved" and statuses["User talk:Carol"] == "saved"
+        failed = {o.title: o.reason for o in report.outcomes if o.status == "failed"}
+        assert failed == {"User talk:Trent": "protected", "User talk:Frank": "abusefilter"}
+        problems = meta_wiki.client("Dave").text(w.title("Problems")) or ""
+        for user in ("Alice", "Bob", "Trent", "Frank"):
+            assert f"User talk:{user}" in problems
+        assert meta_wiki.client("Alice").text("User talk:Alice").startswith("{{nobots}}")
+        # Carol got all five announcements despite the refusals around them.
+        ids = {r["id"] for r in runner.store.load_matches()}
+        assert len(markers(meta_wiki.client("Carol").text("User talk:Carol"), ids)) == 5
+    finally:
+        meta_wiki.disable_abuse_filter(filter_id)
+        admin.protect("User talk:Trent", edit="all")
+        meta_wiki.client("Alice").edit("User talk:Alice", alice_talk or "-")
+        meta_wiki.client("Bob").edit("User talk:Bob", bob_talk or "-")
+
+
+def slow_writes_env(tmp_path: Path) -> dict[str, str]:
+    """A copy of the test Pywikibot config with Pywikibot's own put throttle at 1 s.
+
+    One save a second stretches the notification phase to ~20 s, so random kills land
+    inside it rather than before or after it.
+    """
+    src = Path(os.environ["PYWIKIBOT_DIR"])
+    dst = tmp_path / "pywikibot-slow"
+    shutil.copytree(
+        src, dst, ignore=shutil.ignore_patterns("*.lwp", "logs", "apicache*", "throttle.ctrl")
+    )
+    with (dst / "user-config.py").open("a", encoding="utf-8") as fh:
+        fh.write("\nput_throttle = 1\nmaxthrottle = 10\n")
+    return {**os.environ, "PYWIKIBOT_DIR": str(dst)}
+
+
+def test_killed_runs_post_every_message_exactly_once(meta_wiki, tmp_path: Path) -> None:
+    w = WikiRun(tmp_path)
+    page = w.title("Signups")
+    learners = [
+        "Alice",
+        "Bob",
+        "Erin",
+        "Frank",
+        "Grace",
+        "Heidi",
+        "Mallory",
+        "Trent",
+        "さくら",
+        "ليلى",
+    ]
+    add(meta_wiki, "Carol", w.title("Offers"), offer("Carol", "Lua", 5))
+    add(meta_wiki, "Dave", w.title("Offers"), offer("Dave", "Lua", 5))
+    for user in learners:
+        add(meta_wiki, user, page, signup(user, "Lua"))
+    config = write_config(w, tmp_path / "config.yaml")
+    cmd = [sys.executable, "-m", "bot", "run", "--config", str(config)]
+    env = slow_writes_env(tmp_path)
+    rng = random.Random(20261125)
+    kills = 0
+    ctrl = Path(env["PYWIKIBOT_DIR"]) / "throttle.ctrl"
+    for _ in range(20):
+        # Pywikibot's throttle counts live bot processes from this file; killed ones stay
+        # listed and would multiply the delay, so each restart starts from a clean slate.
+        ctrl.unlink(missing_ok=True)
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(1.5, 3.5))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+    assert kills == 20, "every run must have been killed mid-way"
+    ctrl.unlink(missing_ok=True)
+    final = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert final.returncode == 0, final.stderr[-2000:]
+    report, _, runner = w.run()
+    rows = runner.store.load_matches()
+    assert len(rows) == 10
+    ids = {r["id"] for r in rows}
+    expected = {f"match:{r['id']}:{u}" for r in rows for u in (r["a"], r["b"])}
+    seen: list[str] = []
+    for user in [*learners, "Carol", "Dave"]:
+        seen.extend(markers(meta_wiki.client("Carol").text(f"User talk:{user}"), ids))
+    assert sorted(seen) == sorted(expected)  # every message, each exactly once
+    assert report.edits == 0
