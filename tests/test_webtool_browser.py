@@ -37,7 +37,7 @@ ARGS = [
 ]
 SHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
 WIKI = {
-    "id": "metawiki",
+    "id": "meta",
     "name": "Meta-Wiki",
     "index_url": "https://meta.wikimedia.org/w/index.php",
     "article_url": "https://meta.wikimedia.org/wiki/",

@@ -35,7 +35,7 @@ TAXONOMY = Taxonomy.load()
 SKILL = "sparql"
 WIKIS: list[dict[str, Any]] = [
     {
-        "id": "metawiki",
+        "id": "meta",
         "name": "Meta-Wiki",
         "index_url": "https://meta.wikimedia.org/w/index.php",
         "article_url": "https://meta.wikimedia.org/wiki/",
@@ -59,7 +59,7 @@ WIKIS: list[dict[str, Any]] = [
 
 def add_hostile(store: Store) -> None:
     """Entries whose every free-text field is an injection attempt."""
-    origin = Origin("metawiki", "Hostile", 1, 4242, HOSTILE_USER)
+    origin = Origin("meta", "Hostile", 1, 4242, HOSTILE_USER)
     result = ParseResult()
     result.add(
         Signup(
@@ -99,7 +99,7 @@ def add_hostile(store: Store) -> None:
         )
     )
     with store.transaction() as conn:
-        store.replace_entries(conn, result, [("metawiki", "Hostile")])
+        store.replace_entries(conn, result, [("meta", "Hostile")])
         store.save_match(
             conn,
             {
@@ -107,8 +107,8 @@ def add_hostile(store: Store) -> None:
                 "kind": "mentor",
                 "a": HOSTILE_USER,
                 "b": "-2+3",
-                "a_wiki": "metawiki",
-                "b_wiki": "metawiki",
+                "a_wiki": "meta",
+                "b_wiki": "meta",
                 "skills": [SKILL],
                 "score": 0.5,
                 "reasons": [],
@@ -736,8 +736,13 @@ def test_config_layers(tmp_path: Path) -> None:
     assert config.contact == "env@example.org"
     config = load_config({"contact": "code@example.org"}, environ=env)
     assert config.contact == "code@example.org"
-    assert load_config(None, environ={}).store_url == "sqlite:///var/skillmatch.db"
-    env_wikis = {"SKILLMATCH_WIKIS": json.dumps(WIKIS)}
+    env_store = {
+        **env,
+        "SKILLMATCH_STORE": "sqlite:///a.db",
+        "SKILLMATCH_STORE_URL": "sqlite:///b.db",
+    }
+    assert load_config(None, environ=env_store).store_url == "sqlite:///b.db"
+    env_wikis = {"SKILLMATCH_CONFIG": str(path), "SKILLMATCH_WIKIS": json.dumps(WIKIS)}
     assert load_config(None, environ=env_wikis).wikis[1].id == "jawiki"
     with pytest.raises(ConfigError):
         load_config({"no_such_key": 1}, environ={})
@@ -745,6 +750,40 @@ def test_config_layers(tmp_path: Path) -> None:
         load_config({"wikis": [{"id": "x"}]}, environ={})
     with pytest.raises(ConfigError):
         load_config({"wikis": [{**WIKIS[0], "index_url": "javascript:alert(1)"}]}, environ={})
+
+
+def test_config_from_the_bots_operator_file(tmp_path: Path) -> None:
+    config = load_config(None, environ={})  # config/skillmatch.yaml, shared with the bot
+    assert config.store_url.startswith("sqlite:///") and config.store_url.endswith(
+        "var/skillmatch.db"
+    )
+    assert config.base_url == "https://skillmatch.toolforge.org"
+    meta, ja = config.wikis
+    assert (meta.id, meta.index_url) == ("meta", "https://meta.wikimedia.org/w/index.php")
+    assert meta.signup_page == "Skill-sharing/Signups"
+    assert meta.preload == "Skill-sharing/Preload/Signup"
+    assert ja.index_url == "https://ja.wikipedia.org/w/index.php" and ja.languages == ("ja",)
+    assert ja.page_url("利用者:A") == "https://ja.wikipedia.org/wiki/%E5%88%A9%E7%94%A8%E8%80%85:A"
+    local = tmp_path / "operator.yaml"
+    local.write_text(
+        "store: sqlite:////tmp/x.db\n"
+        "wikis:\n"
+        "  dev:\n"
+        "    family: devwiki\n"
+        "    lang: ar\n"
+        "    url: http://127.0.0.1:8080\n"
+        "    signup_pages: [Signups]\n"
+        "    preload: Preload\n"
+        "    preload_by_lang: {ja: Preload/ja}\n"
+        "webtool:\n"
+        "  cache_seconds: 1\n"
+    )
+    config = load_config(None, environ={"SKILLMATCH_CONFIG": str(local)})
+    (dev,) = config.wikis
+    assert dev.index_url == "http://127.0.0.1:8080/index.php"
+    assert dev.page_url("User:A") == "http://127.0.0.1:8080/index.php?title=User:A"
+    assert dev.preload_by_lang == {"ja": "Preload/ja"}
+    assert config.cache_seconds == 1.0 and config.store_url == "sqlite:////tmp/x.db"
 
 
 @pytest.fixture

@@ -85,6 +85,7 @@ def create_app(
         skills=skills if skills is not None else Skills.load(cfg.taxonomy_path),
         catalog=catalog,
         cache=RunCache(key_source, check_seconds=cfg.cache_seconds),
+        pages=RunCache(key_source, check_seconds=cfg.cache_seconds, max_items=512),
     )
     app.jinja_env.globals.update(
         msg=context.msg,

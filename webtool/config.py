@@ -4,19 +4,23 @@ Why one object: the Flask tutorial's lesson is that production and tests must di
 configuration, never in globals. Layers, later ones win:
 
 1. safe local defaults (a SQLite file under ``var/``, Meta-Wiki as the signup wiki);
-2. a private YAML file named by ``SKILLMATCH_CONFIG`` (Toolforge: a ``chmod 600`` file in the
-   tool's home; it may hold the ToolsDB URL with its password);
+2. the YAML file named by ``SKILLMATCH_CONFIG`` (default ``config/skillmatch.yaml``). That is
+   the bot's operator file, so bot and tool share one source for the store, the wikis, the
+   contact and the public URL (read through ``bot.config``, which also honours
+   ``SKILLMATCH_STORE``); its optional ``webtool:`` section holds tool-only settings. A file
+   without a ``wikis`` mapping is read as a web-tool-only file with the keys of ``ToolConfig``;
 3. environment variables ``SKILLMATCH_*`` (Toolforge: ``toolforge envvars create``);
 4. the mapping given to ``create_app`` (tests).
 
-Wikis are configurable one by one so a local wiki can offer its own signup page and its own
-preload pages per reader language.
+Each wiki's signup page and preload pages (also per reader language) are set per wiki, so a
+local wiki can offer its own signup page in its own language.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +50,7 @@ class WikiConfig:
     index_url: str
     article_url: str
     signup_page: str
-    preload: str
+    preload: str = ""
     offer_page: str = ""
     offer_preload: str = ""
     signup_page_by_lang: Mapping[str, str] = field(default_factory=dict)
@@ -62,15 +66,32 @@ class WikiConfig:
 
 
 META_WIKI = WikiConfig(
-    id="metawiki",
+    id="meta",
     name="Meta-Wiki",
     index_url="https://meta.wikimedia.org/w/index.php",
     article_url="https://meta.wikimedia.org/wiki/",
-    signup_page="SkillMatch/Signups",
-    preload="Template:Skill signup/preload",
-    offer_page="SkillMatch/Offers",
-    offer_preload="Template:Skill offer/preload",
+    signup_page="Skill-sharing/Signups",
+    preload="Skill-sharing/Preload/Signup",
 )
+
+# Pywikibot family → host, for the wikis of the operator file (a local wiki gives ``url``).
+FAMILY_HOSTS: dict[str, str] = {
+    "meta": "meta.wikimedia.org",
+    "commons": "commons.wikimedia.org",
+    "wikidata": "www.wikidata.org",
+    "species": "species.wikimedia.org",
+    "mediawiki": "www.mediawiki.org",
+    "incubator": "incubator.wikimedia.org",
+    "outreach": "outreach.wikimedia.org",
+    "wikimania": "wikimania.wikimedia.org",
+}
+PROJECT_FAMILIES = frozenset(
+    (
+        *("wikipedia", "wiktionary", "wikibooks", "wikinews", "wikiquote"),
+        *("wikisource", "wikiversity", "wikivoyage"),
+    )
+)
+DEFAULT_CONFIG = REPO_ROOT / "config" / "skillmatch.yaml"
 
 
 @dataclass(frozen=True)
@@ -96,7 +117,8 @@ class ToolConfig:
 
 
 _ENV_KEYS: dict[str, str] = {
-    "SKILLMATCH_STORE_URL": "store_url",
+    "SKILLMATCH_STORE": "store_url",  # shared with the bot
+    "SKILLMATCH_STORE_URL": "store_url",  # wins over SKILLMATCH_STORE: the tool's own override
     "SKILLMATCH_BASE_URL": "base_url",
     "SKILLMATCH_CONTACT": "contact",
     "SKILLMATCH_SOURCE_URL": "source_url",
@@ -115,7 +137,7 @@ def _wiki_from_mapping(raw: Any) -> WikiConfig:
     unknown = set(raw) - known
     if unknown:
         raise ConfigError(f"unknown wiki keys: {sorted(unknown)}")
-    for required in ("id", "index_url", "article_url", "signup_page", "preload"):
+    for required in ("id", "index_url", "article_url", "signup_page"):
         if not isinstance(raw.get(required), str) or not raw[required]:
             raise ConfigError(f"wiki needs a non-empty string '{required}'")
     values = dict(raw)
@@ -160,22 +182,108 @@ def _coerce(values: dict[str, Any]) -> ToolConfig:
     return config
 
 
+def _base_url(raw: Mapping[str, Any]) -> str | None:
+    family = str(raw.get("family", ""))
+    code = str(raw.get("code", family))
+    if family in FAMILY_HOSTS:
+        return "https://" + FAMILY_HOSTS[family]
+    if family in PROJECT_FAMILIES and re.fullmatch(r"[a-z][a-z0-9-]{1,20}", code):
+        return f"https://{code}.{family}.org"
+    return None
+
+
+_WIKI_EXTRAS = (
+    "name",
+    "offer_page",
+    "offer_preload",
+    "signup_page_by_lang",
+    "preload_by_lang",
+    "offer_preload_by_lang",
+)
+
+
+def wikis_from_operator(raw: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The operator file's ``wikis`` (the bot's shape) as web tool wiki settings.
+
+    The store knows a wiki by its key in that file, so the key is the wiki's id here. URLs come
+    from the Pywikibot family and code; a wiki outside Wikimedia's farm (a local test wiki)
+    gives ``url`` (its script path, e.g. ``http://127.0.0.1:8080``) or both ``index_url`` and
+    ``article_url``. Web-tool-only keys (``name``, ``offer_preload``, ``preload_by_lang``, …)
+    may sit in the same wiki entry; the bot ignores them.
+    """
+    out = []
+    for key, wiki in raw.items():
+        if not isinstance(wiki, Mapping):
+            raise ConfigError(f"wikis.{key} must be a mapping")
+        pages = [str(p) for p in wiki.get("signup_pages") or ()]
+        entry: dict[str, Any] = {
+            "id": str(key),
+            "signup_page": str(wiki.get("signup_page") or (pages[0] if pages else "")),
+            "preload": str(wiki.get("preload") or ""),
+            "languages": [str(wiki["lang"])] if wiki.get("lang") else [],
+        }
+        if wiki.get("url"):
+            index = str(wiki["url"]).rstrip("/") + "/index.php"
+            entry.update(index_url=index, article_url=index + "?title=")
+        base = _base_url(wiki)
+        if base is not None:
+            entry.setdefault("index_url", base + "/w/index.php")
+            entry.setdefault("article_url", base + "/wiki/")
+        for extra in ("index_url", "article_url", *_WIKI_EXTRAS):
+            if wiki.get(extra):
+                entry[extra] = wiki[extra]
+        if "index_url" not in entry or not entry["signup_page"]:
+            continue  # the bot reads it, but readers cannot be sent there to sign up
+        if "name" not in entry:
+            entry["name"] = "Meta-Wiki" if wiki.get("family") == "meta" else f"{key}"
+        out.append(entry)
+    return out
+
+
+def _from_operator_file(path: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    from bot import config as bot_config
+
+    try:
+        operator = bot_config.load(path)
+    except bot_config.ConfigError as exc:
+        raise ConfigError(str(exc)) from exc
+    values: dict[str, Any] = {
+        "store_url": operator.store,
+        "contact": operator.contact,
+        "base_url": operator.web_base_url,
+        "taxonomy_path": str(operator.taxonomy),
+    }
+    wikis = wikis_from_operator(data["wikis"])
+    if wikis:
+        values["wikis"] = wikis
+    extra = data.get("webtool") or {}
+    if not isinstance(extra, Mapping):
+        raise ConfigError("'webtool' in the configuration file must be a mapping")
+    values.update(extra)
+    return values
+
+
 def load_config(
     overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
 ) -> ToolConfig:
     """Merge defaults, the YAML file, the environment and ``overrides`` (later wins)."""
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
-    path = env.get("SKILLMATCH_CONFIG")
+    path = env.get("SKILLMATCH_CONFIG") or (str(DEFAULT_CONFIG) if DEFAULT_CONFIG.exists() else "")
     if path:
         try:
             with open(path, encoding="utf-8") as handle:
                 loaded = yaml.safe_load(handle) or {}
         except OSError as exc:
             raise ConfigError(f"cannot read SKILLMATCH_CONFIG file: {exc.strerror}") from exc
+        except yaml.YAMLError as exc:
+            raise ConfigError("the SKILLMATCH_CONFIG file is not valid YAML") from exc
         if not isinstance(loaded, Mapping):
             raise ConfigError("the SKILLMATCH_CONFIG file must hold a mapping")
-        values.update(loaded)
+        if isinstance(loaded.get("wikis"), Mapping):
+            values.update(_from_operator_file(path, loaded))
+        else:
+            values.update(loaded)
     for env_key, key in _ENV_KEYS.items():
         if env.get(env_key):
             values[key] = env[env_key]

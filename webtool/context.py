@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -37,6 +37,8 @@ class ToolState:
     skills: Skills
     catalog: tr.Catalog
     cache: RunCache
+    pages: RunCache
+    messages: dict[tuple[str, bool, str], Markup] = field(default_factory=dict)
 
 
 def state() -> ToolState:
@@ -58,8 +60,16 @@ def choose_language() -> tr.Choice:
 
 
 def msg(key: str, *params: object) -> Markup:
-    """A message as HTML for the current reader (template global)."""
-    return tr.render(state().catalog, choice(), key, params)
+    """A message as HTML for the current reader (template global); plain ones are memoised."""
+    tool = state()
+    lang = choice()
+    if params:
+        return tr.render(tool.catalog, lang, key, params)
+    memo_key = (lang.code, lang.qqx, key)
+    found = tool.messages.get(memo_key)
+    if found is None:
+        found = tool.messages[memo_key] = tr.render(tool.catalog, lang, key, ())
+    return found
 
 
 def msg_text(key: str, *params: object) -> str:

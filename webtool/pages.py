@@ -7,6 +7,7 @@ template; all text comes from the message files.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Hashable
 from datetime import date
 from typing import Any, TypeVar
@@ -44,6 +45,32 @@ def cached(key: Hashable, compute: Callable[[Any], T]) -> T:
             return compute(conn)
 
     return tool.cache.get(key, run)
+
+
+def cached_page(view: Callable[..., str]) -> Callable[..., str]:
+    """Keep a rendered page until the next bot run.
+
+    A page is a pure function of the store state, the URL and the reader's language, and big
+    tables cost tens of milliseconds to render, so the HTML is kept in the run cache. Errors
+    (400/404) are raised before anything is stored. The events split into upcoming and past
+    moves with the bot's runs, which happen far more often than days change.
+    """
+
+    @functools.wraps(view)
+    def wrapper(**kwargs: Any) -> str:
+        lang = choice()
+        key = (
+            "page",
+            flask.request.endpoint,
+            tuple(sorted(kwargs.items())),
+            tuple(sorted(flask.request.args.items(multi=True))),
+            lang.code,
+            lang.explicit,
+            lang.qqx,
+        )
+        return state().pages.get(key, lambda: view(**kwargs))
+
+    return wrapper
 
 
 def facets() -> queries.Facets:
@@ -87,6 +114,7 @@ def page_window(total: int, page: int, size: int) -> dict[str, Any]:
 
 
 @bp.get("/")
+@cached_page
 def home() -> str:
     numbers = cached(("headline",), queries.headline)
     top = cached(("skill-totals", 10), lambda c: queries.skill_totals(c, 10, unmet_only=True))
@@ -136,6 +164,7 @@ def skill_rows(filters: dict[str, str | None]) -> list[dict[str, Any]]:
 
 
 @bp.get("/skills")
+@cached_page
 def skills() -> str:
     filters = skill_filters()
     sort = text_param("sort", SKILL_SORTS) or "label"
@@ -157,6 +186,7 @@ def skills() -> str:
 
 
 @bp.get("/skills/<skill_id>")
+@cached_page
 def skill(skill_id: str) -> str:
     if len(skill_id) > 64:
         raise NotFound()
@@ -196,6 +226,7 @@ def normalize_username(raw: str) -> str | None:
 
 
 @bp.get("/people/<username>")
+@cached_page
 def person(username: str) -> str:
     name = normalize_username(username)
     if name is None:
@@ -224,6 +255,7 @@ def match_args(flt: queries.MatchFilter) -> dict[str, str | None]:
 
 
 @bp.get("/matches")
+@cached_page
 def matches() -> str:
     flt = match_filter()
     size = state().config.page_size
@@ -283,6 +315,7 @@ def demand_chart(items: list[dict[str, Any]], key: str, chart_id: str, title_key
 
 
 @bp.get("/needs")
+@cached_page
 def needs() -> str:
     flt = needs_filter()
     size = state().config.page_size
@@ -316,6 +349,7 @@ def needs() -> str:
 
 
 @bp.get("/communities")
+@cached_page
 def communities() -> str:
     rows = cached(("communities",), lambda c: queries.communities(c, roots()))
     items = [
@@ -334,6 +368,7 @@ def communities() -> str:
 
 
 @bp.get("/events")
+@cached_page
 def events() -> str:
     all_events = cached(("events",), queries.events)
     now = today().isoformat()

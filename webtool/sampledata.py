@@ -143,13 +143,13 @@ COMMUNITY_LANG = {
 REGIONS = ("KE", "NG", "JP", "EG", "MX", "FR", "JO", "IN", "East Africa", "BR")
 LANGS = ("en", "ar", "ja", "es", "fr", "sw", "hi", "pt")
 ORGS = ("Wikimedia Kenya", "Wikimedians of the Levant", "Wikimedia México")
-WIKI = "metawiki"
+WIKI = "meta"  # the key of Meta-Wiki in the operator configuration
 PAGES = {
-    "signup": "SkillMatch/Signups",
-    "offer": "SkillMatch/Offers",
-    "need": "SkillMatch/Needs",
-    "resource": "SkillMatch/Resources",
-    "event": "SkillMatch/Events",
+    "signup": "Skill-sharing/Signups",
+    "offer": "Skill-sharing/Offers",
+    "need": "Skill-sharing/Needs",
+    "resource": "Skill-sharing/Resources",
+    "event": "Skill-sharing/Events",
 }
 WAITING = ("no_mentor_for_skill", "no_mentor_in_language", "format_or_region", "all_at_capacity")
 DESCRIPTIONS = (
@@ -327,7 +327,7 @@ def populate(
                 Resource(
                     skills=(skill,),
                     title=f"{skill} — guide {j + 1}",
-                    link=f"https://meta.wikimedia.org/wiki/SkillMatch/Guides/{skill}/{j + 1}",
+                    link=f"https://meta.wikimedia.org/wiki/Skill-sharing/Guides/{skill}/{j + 1}",
                     languages=(LANGS[(k + j) % len(LANGS)],),
                     method="online-course",
                     by=organisers[k % len(organisers)],
