@@ -31,15 +31,28 @@ class Lifecycle:
 def party_outcomes(
     match: Mapping[str, Any], confirmations: Sequence[Confirmation]
 ) -> dict[str, str]:
-    """Each party's newest standing word on this match (withdrawn removes it)."""
-    out: dict[str, tuple[int, str]] = {}
+    """Each party's standing word on this match.
+
+    A party's newest confirmation counts. ``withdrawn`` takes back a completion or a
+    refusal made before it, leaving an earlier acceptance standing: "we did not finish
+    after all" returns an active match to active, not to a fresh proposal.
+    """
+    said: dict[str, list[tuple[int, str]]] = {}
     for c in confirmations:
-        if c.match_id != match["id"] or c.user not in (match["a"], match["b"]):
-            continue
-        prev = out.get(c.user)
-        if prev is None or c.origin.revid >= prev[0]:
-            out[c.user] = (c.origin.revid, c.outcome)
-    return {user: outcome for user, (_, outcome) in out.items() if outcome != "withdrawn"}
+        if c.match_id == match["id"] and c.user in (match["a"], match["b"]):
+            said.setdefault(c.user, []).append((c.origin.revid, c.outcome))
+    out: dict[str, str] = {}
+    for user, items in said.items():
+        items.sort()
+        withdrawn_at = max((rev for rev, o in items if o == "withdrawn"), default=-1)
+        standing = [
+            o
+            for rev, o in items
+            if o != "withdrawn" and not (o in ("completed", "declined") and rev < withdrawn_at)
+        ]
+        if standing:
+            out[user] = standing[-1]
+    return out
 
 
 def derive_state(match: Mapping[str, Any], outcomes: Mapping[str, str]) -> str:

@@ -65,6 +65,7 @@ def build_inputs(
     today: date,
     last_edits: Mapping[str, datetime | None],
     inactive_days: int,
+    learned: Mapping[str, set[str]] | None = None,
 ) -> Inputs:
     """One node per person; several signups or offers of one person are merged."""
     out = Inputs()
@@ -96,8 +97,10 @@ def build_inputs(
         fmt = _merge_format(s.format for s in active)
         # Nobody needs a mentor for what they mentor themselves; this also makes a
         # self-match (the same person as learner and mentor) impossible.
+        # A completed mentorship or exchange means the skill was learned: no new mentor for it.
         mentored = {sk.skill for o in offers.get(user, []) for sk in o.skills}
-        wants = tuple(w for w in wants if w not in mentored)
+        done = (learned or {}).get(user, set())
+        wants = tuple(w for w in wants if w not in mentored and w not in done)
         if wants:
             out.learners.append(
                 Learner(
@@ -113,11 +116,14 @@ def build_inputs(
                 )
             )
         peer_offers = tuple(dict.fromkeys(o.skill for s in active for o in s.offers))
-        if wants and peer_offers:
+        peer_wants = tuple(
+            w for w in dict.fromkeys(w.skill for s in active for w in s.wants) if w not in done
+        )
+        if peer_wants and peer_offers:
             out.peers.append(
                 Peer(
                     user,
-                    wants,
+                    peer_wants,
                     peer_offers,
                     langs,
                     first.community,
@@ -149,6 +155,20 @@ def build_inputs(
                 available=bool(open_items) and recent,
             )
         )
+    return out
+
+
+def learned_skills(rows: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
+    """Skills each person learned in a completed mentorship or peer exchange."""
+    out: dict[str, set[str]] = {}
+    for r in rows:
+        if r["state"] != "completed":
+            continue
+        if r["kind"] == "mentor":
+            out.setdefault(r["a"], set()).update(r["skills"])
+        else:
+            out.setdefault(r["a"], set()).update(r["skills"]["a_learns"])
+            out.setdefault(r["b"], set()).update(r["skills"]["b_learns"])
     return out
 
 

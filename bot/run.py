@@ -274,6 +274,7 @@ class Runner:
             today=self.today,
             last_edits=self.last_edits(mentors) if mentors else {},
             inactive_days=self.cfg.inactive_days,
+            learned=matchphase.learned_skills(life.rows),
         )
         open_rows = [r for r in life.rows if r["state"] in matchphase.OPEN_STATES]
         existing = [(r["a"], r["b"]) for r in open_rows if r["kind"] == "mentor"]
