@@ -125,7 +125,11 @@ def check_page(
         raws.append(dataclasses.replace(found[0], line=entry.line))
         origins.append(Origin(wiki, title, entry.line, entry.revid, entry.author))
     result = validate_all(raws, [], ctx, origins)
-    latest_revid = revisions[-1].revid if revisions else 0
+    # Remembered in the state: a run that reads no new revision must still link the same
+    # revision, or the problems page would change (and be re-saved) on every quiet run.
+    if revisions:
+        history.state["latest_revid"] = revisions[-1].revid
+    latest_revid = int(history.state.get("latest_revid", 0))
     result.problems.extend(stray_problem(s, wiki, title, latest_revid) for s in strays)
     result.problems.extend(history.problems(wiki, title, current))
     _check_attendees(result, organizers)
