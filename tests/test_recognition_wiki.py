@@ -94,7 +94,7 @@ def test_attendance_badges_only_from_organizer(meta_wiki, tmp_path: Path) -> Non
     add(meta_wiki, "Grace", page, event)
     add(meta_wiki, "Grace", page, "{{Skill attendee|event=ev-wd|user=Heidi}}")
     add(meta_wiki, "Mallory", page, "{{Skill attendee|event=ev-wd|user=Mallory}}")
-    report, _, runner = w.run()
+    _, _, runner = w.run()
     awards = {(a["username"], a["badge_class"]) for a in runner.store.load_awards()}
     assert awards == {("Heidi", "event-offline"), ("Grace", "trainer")}
     codes = [p.code for p in runner.store.load_entries().problems]
