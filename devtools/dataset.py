@@ -136,6 +136,13 @@ class Dataset:
     def add(self, wiki: str, title: str, edit: Edit) -> None:
         self.pages.setdefault(wiki, {}).setdefault(title, []).append(edit)
 
+    def with_prefix(self, prefix: str) -> Dataset:
+        """The same edits on pages under `prefix/` (tests that share wikis get their own pages)."""
+        out = Dataset(self.seed, self.today, dict(self.langs), list(self.people))
+        for wiki, title, edit in self.edits():
+            out.add(wiki, f"{prefix}/{title}", edit)
+        return out
+
     def edits(self) -> Iterator[tuple[str, str, Edit]]:
         """(wiki, title, edit) for every edit, page by page in order."""
         for wiki, pages in self.pages.items():
@@ -975,7 +982,8 @@ def demo_dataset(
     # The first organiser of each wiki creates its pages with an introduction.
     timeline: list[tuple[float, str, str, Edit]] = []
     for wiki, lang, pages in ((meta, "en", META_PAGES), (ja, "ja", JA_PAGES)):
-        host = next(p for p in crowd if p.wiki == wiki and "organiser" in p.roles)
+        local = [p for p in crowd if p.wiki == wiki] or crowd
+        host = next((p for p in local if "organiser" in p.roles), local[0])
         for kind, title in pages.items():
             timeline.append((-1.0, wiki, title, _intro(lang, host.name, kind)))
         if wiki == meta:
@@ -1021,9 +1029,13 @@ def demo_dataset(
 
     # Exactly one impersonation: a learner on Meta signs up a mentor who never signed up.
     signed = {e.subject for _, _, _, e in timeline if e.kind == "Skill signup"}
-    forger = next(p for p in learners if p.wiki == meta and p.lang == "en")
-    victim = next(
-        p for p in mentors if p.wiki == meta and p.name not in signed and p.name != forger.name
+    on_meta = [p for p in crowd if p.wiki == meta]
+    forger = next((p for p in on_meta if "learner" in p.roles and p.lang == "en"), on_meta[0])
+    unsigned = [p for p in on_meta if p.name not in signed and p is not forger]
+    victim = next((p for p in unsigned if "mentor" in p.roles), None) or (
+        unsigned[0]
+        if unsigned
+        else Person("Y. Someone", meta, "en", "enwiki", "GB", "Europe/London", ("en",), frozenset())
     )
     timeline.append(
         (when(0.5, 1), meta, META_PAGES["signups"], f.signup(forger, named=victim.name))
