@@ -66,8 +66,18 @@ APP_ID = "pwb"
 #: Human accounts: ASCII names plus Japanese and Arabic script names, so that user-name
 #: handling (normalisation, signatures, attribution) is exercised with Unicode.
 DEFAULT_HUMANS: tuple[str, ...] = (
-    "Alice", "Bob", "Carol", "Dave", "Erin", "Frank", "Grace", "Heidi",
-    "Mallory", "Trent", "さくら", "ليلى",
+    "Alice",
+    "Bob",
+    "Carol",
+    "Dave",
+    "Erin",
+    "Frank",
+    "Grace",
+    "Heidi",
+    "Mallory",
+    "Trent",
+    "さくら",
+    "ليلى",
 )
 DEFAULT_EXTENSIONS: tuple[str, ...] = ("ParserFunctions", "AbuseFilter")
 
@@ -76,8 +86,18 @@ DEFAULT_EXTENSIONS: tuple[str, ...] = ("ParserFunctions", "AbuseFilter")
 BOT_GRANTS = ("basic", "highvolume", "editpage", "createeditmovepage")
 HUMAN_GRANTS = ("basic", "highvolume", "editpage", "createeditmovepage", "editmyoptions")
 ADMIN_GRANTS = (
-    "basic", "highvolume", "editpage", "editprotected", "createeditmovepage", "protect",
-    "blockusers", "delete", "editinterface", "editsiteconfig", "patrol", "rollback",
+    "basic",
+    "highvolume",
+    "editpage",
+    "editprotected",
+    "createeditmovepage",
+    "protect",
+    "blockusers",
+    "delete",
+    "editinterface",
+    "editsiteconfig",
+    "patrol",
+    "rollback",
 )
 
 MEDIAWIKI_MISSING = (
@@ -292,12 +312,24 @@ def free_port(exclude: Iterable[int] = ()) -> int:
     raise LocalWikiError("could not find a free loopback port")
 
 
-def _run(cmd: Sequence[str], *, env: Mapping[str, str], cwd: Path,
-         stdin: str | None = None, timeout: float = 300) -> str:
+def _run(
+    cmd: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path,
+    stdin: str | None = None,
+    timeout: float = 300,
+) -> str:
     """Run a command, returning stdout; raise with both streams when it fails."""
     proc = subprocess.run(
-        list(cmd), input=stdin, capture_output=True, text=True, env=dict(env), cwd=cwd,
-        timeout=timeout, check=False,
+        list(cmd),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=dict(env),
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
     )
     if proc.returncode != 0:
         raise LocalWikiError(
@@ -333,16 +365,22 @@ def _php_eval(config_file: Path, mw_dir: Path, cwd: Path, code: str, payload: An
         code_file, payload_file = Path(tmp) / "code.php", Path(tmp) / "payload.json"
         code_file.write_text("<?php\n" + code, encoding="utf-8")
         _write_private(payload_file, json.dumps(payload))
-        line = (f"define('LOCALWIKI_RESULT', {_php_str(_RESULT_MARK)}); "
-                f"$__a = json_decode(file_get_contents({_php_str(str(payload_file))}), true); "
-                f"require {_php_str(str(code_file))};")
+        line = (
+            f"define('LOCALWIKI_RESULT', {_php_str(_RESULT_MARK)}); "
+            f"$__a = json_decode(file_get_contents({_php_str(str(payload_file))}), true); "
+            f"require {_php_str(str(code_file))};"
+        )
         if len(line.encode()) >= 1000:
             raise LocalWikiError(f"path too long for eval.php: {tmp}")
-        out = _run([PHP, str(mw_dir / "maintenance" / "eval.php")], env=_php_env(config_file),
-                   cwd=cwd, stdin=line + "\n")
+        out = _run(
+            [PHP, str(mw_dir / "maintenance" / "eval.php")],
+            env=_php_env(config_file),
+            cwd=cwd,
+            stdin=line + "\n",
+        )
     for out_line in out.splitlines():
         if out_line.startswith(_RESULT_MARK):
-            return json.loads(out_line[len(_RESULT_MARK):])
+            return json.loads(out_line[len(_RESULT_MARK) :])
     raise LocalWikiError(f"eval.php gave no result:\n{out[-4000:]}")
 
 
@@ -433,20 +471,31 @@ class _Template:
     meta: dict[str, Any]
 
 
-def _template_key(spec: WikiSpec, humans: Sequence[str], extensions: Sequence[str],
-                  mw_version: str) -> str:
-    blob = json.dumps({
-        "harness": HARNESS_VERSION, "mw": mw_version, "name": spec.name, "lang": spec.lang,
-        "humans": list(humans), "extensions": list(extensions),
-        "settings": _LOCAL_SETTINGS_ADDITIONS, "accounts_php": _CREATE_ACCOUNTS_PHP,
-        "grants": [BOT_GRANTS, HUMAN_GRANTS, ADMIN_GRANTS],
-        "users": [ADMIN_USER, BOT_USER, APP_ID],
-    }, sort_keys=True, ensure_ascii=False)
+def _template_key(
+    spec: WikiSpec, humans: Sequence[str], extensions: Sequence[str], mw_version: str
+) -> str:
+    blob = json.dumps(
+        {
+            "harness": HARNESS_VERSION,
+            "mw": mw_version,
+            "name": spec.name,
+            "lang": spec.lang,
+            "humans": list(humans),
+            "extensions": list(extensions),
+            "settings": _LOCAL_SETTINGS_ADDITIONS,
+            "accounts_php": _CREATE_ACCOUNTS_PHP,
+            "grants": [BOT_GRANTS, HUMAN_GRANTS, ADMIN_GRANTS],
+            "users": [ADMIN_USER, BOT_USER, APP_ID],
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def _ensure_template(spec: WikiSpec, humans: Sequence[str], extensions: Sequence[str],
-                     cache_dir: Path, mw_dir: Path) -> _Template:
+def _ensure_template(
+    spec: WikiSpec, humans: Sequence[str], extensions: Sequence[str], cache_dir: Path, mw_dir: Path
+) -> _Template:
     """Return the cached template for this spec, installing it first if needed.
 
     A lock file serialises concurrent builders (parallel test runs); the build happens in a
@@ -461,8 +510,12 @@ def _ensure_template(spec: WikiSpec, humans: Sequence[str], extensions: Sequence
 
     def complete() -> _Template | None:
         # Files in /tmp may be aged out one by one: check every file a copy needs.
-        needed = [final / "meta.json", final / "conf" / "LocalSettings.base.php",
-                  final / "data" / f"{spec.name}.sqlite", final / "cache"]
+        needed = [
+            final / "meta.json",
+            final / "conf" / "LocalSettings.base.php",
+            final / "data" / f"{spec.name}.sqlite",
+            final / "cache",
+        ]
         if all(p.exists() for p in needed):
             return _Template(final, json.loads(needed[0].read_text(encoding="utf-8")))
         return None
@@ -485,8 +538,14 @@ def _ensure_template(spec: WikiSpec, humans: Sequence[str], extensions: Sequence
     return _Template(final, meta)
 
 
-def _build_template(spec: WikiSpec, humans: Sequence[str], extensions: Sequence[str],
-                    build: Path, mw_dir: Path, mw_version: str) -> dict[str, Any]:
+def _build_template(
+    spec: WikiSpec,
+    humans: Sequence[str],
+    extensions: Sequence[str],
+    build: Path,
+    mw_dir: Path,
+    mw_version: str,
+) -> dict[str, Any]:
     """Install MediaWiki into ``build`` and create the accounts; return the credentials."""
     conf, data, cache = build / "conf", build / "data", build / "cache"
     for d in (conf, data, cache):
@@ -495,11 +554,34 @@ def _build_template(spec: WikiSpec, humans: Sequence[str], extensions: Sequence[
     _write_private(build / "adminpass", admin_password)
     env = _php_env(conf / "LocalSettings.php")
     maint = mw_dir / "maintenance"
-    _run([PHP, str(maint / "install.php"), "--dbtype", "sqlite", "--dbpath", str(data),
-          "--dbname", spec.name, "--server", f"http://127.0.0.1:{_PLACEHOLDER_PORT}",
-          "--scriptpath", "", "--confpath", str(conf), "--passfile", str(build / "adminpass"),
-          "--lang", spec.lang, "--skins", "Vector", spec.name, ADMIN_USER],
-         env=env, cwd=build)
+    _run(
+        [
+            PHP,
+            str(maint / "install.php"),
+            "--dbtype",
+            "sqlite",
+            "--dbpath",
+            str(data),
+            "--dbname",
+            spec.name,
+            "--server",
+            f"http://127.0.0.1:{_PLACEHOLDER_PORT}",
+            "--scriptpath",
+            "",
+            "--confpath",
+            str(conf),
+            "--passfile",
+            str(build / "adminpass"),
+            "--lang",
+            spec.lang,
+            "--skins",
+            "Vector",
+            spec.name,
+            ADMIN_USER,
+        ],
+        env=env,
+        cwd=build,
+    )
     (build / "adminpass").unlink()
 
     # Turn install.php's settings into a template: per-farm values become variables.
@@ -509,15 +591,15 @@ def _build_template(spec: WikiSpec, humans: Sequence[str], extensions: Sequence[
         r'^\$wgSQLiteDataDir = ".*";$': '$wgSQLiteDataDir = "$smRoot/data";',
     }
     for pattern, repl in replacements.items():
-        generated, count = re.subn(pattern, repl.replace("\\", "\\\\"), generated,
-                                   flags=re.M)
+        generated, count = re.subn(pattern, repl.replace("\\", "\\\\"), generated, flags=re.M)
         if count != 1:
             raise LocalWikiError(f"unexpected LocalSettings.php from install.php ({pattern})")
     if str(build) in generated:
         raise LocalWikiError("install.php wrote another absolute path into LocalSettings.php")
     loads = "".join(f"wfLoadExtension( {_php_str(ext)} );\n" for ext in extensions)
     (conf / "LocalSettings.base.php").write_text(
-        generated + _LOCAL_SETTINGS_ADDITIONS + loads, encoding="utf-8")
+        generated + _LOCAL_SETTINGS_ADDITIONS + loads, encoding="utf-8"
+    )
     (conf / "LocalSettings.php").unlink()
     _write_wrapper_settings(conf, build, _PLACEHOLDER_PORT, "template")
 
@@ -528,27 +610,54 @@ def _build_template(spec: WikiSpec, humans: Sequence[str], extensions: Sequence[
     passwords = {ADMIN_USER: admin_password, BOT_USER: f"Bot-{secrets.token_hex(8)}!"}
     accounts: list[dict[str, Any]] = [
         {"name": ADMIN_USER, "password": None, "groups": [], "grants": list(ADMIN_GRANTS)},
-        {"name": BOT_USER, "password": passwords[BOT_USER], "groups": ["bot"],
-         "grants": list(BOT_GRANTS)},
+        {
+            "name": BOT_USER,
+            "password": passwords[BOT_USER],
+            "groups": ["bot"],
+            "grants": list(BOT_GRANTS),
+        },
     ]
     for human in humans:
         passwords[human] = f"Pw-{secrets.token_hex(8)}!"
-        accounts.append({"name": human, "password": passwords[human], "groups": [],
-                         "grants": list(HUMAN_GRANTS)})
+        accounts.append(
+            {
+                "name": human,
+                "password": passwords[human],
+                "groups": [],
+                "grants": list(HUMAN_GRANTS),
+            }
+        )
     for account in accounts:
         account["secret"] = _new_secret()
-    problems = _php_eval(conf / "LocalSettings.php", mw_dir, build, _CREATE_ACCOUNTS_PHP,
-                         {"accounts": accounts, "appid": APP_ID})
+    problems = _php_eval(
+        conf / "LocalSettings.php",
+        mw_dir,
+        build,
+        _CREATE_ACCOUNTS_PHP,
+        {"accounts": accounts, "appid": APP_ID},
+    )
     if problems:
         raise LocalWikiError(f"creating accounts failed: {problems}")
     app_passwords = {a["name"]: a["secret"] for a in accounts}
     # Warm the localisation cache, so the first request of every farm is fast too.
-    _run([PHP, str(maint / "rebuildLocalisationCache.php"), "--lang",
-          ",".join(sorted({spec.lang, "en"}))], env=env, cwd=build)
+    _run(
+        [
+            PHP,
+            str(maint / "rebuildLocalisationCache.php"),
+            "--lang",
+            ",".join(sorted({spec.lang, "en"})),
+        ],
+        env=env,
+        cwd=build,
+    )
     return {
-        "mw_version": mw_version, "name": spec.name, "lang": spec.lang,
-        "humans": list(humans), "extensions": list(extensions),
-        "passwords": passwords, "app_passwords": app_passwords,
+        "mw_version": mw_version,
+        "name": spec.name,
+        "lang": spec.lang,
+        "humans": list(humans),
+        "extensions": list(extensions),
+        "passwords": passwords,
+        "app_passwords": app_passwords,
     }
 
 
@@ -582,8 +691,16 @@ class WikiClient:
     (edits are attributed to e.g. "Alice"), which Pywikibot's single bot account cannot.
     """
 
-    def __init__(self, api_url: str, username: str, secret: str, *, app_id: str = APP_ID,
-                 timeout: float = 60.0, login: bool = True) -> None:
+    def __init__(
+        self,
+        api_url: str,
+        username: str,
+        secret: str,
+        *,
+        app_id: str = APP_ID,
+        timeout: float = 60.0,
+        login: bool = True,
+    ) -> None:
         self.api_url = api_url
         self.username = username
         self.timeout = timeout
@@ -615,20 +732,23 @@ class WikiClient:
 
     def get(self, params: Mapping[str, ParamValue]) -> dict[str, Any]:
         """GET api.php (formatversion 2); raise WikiAPIError on an API error."""
-        return self._check(self.session.get(self.api_url, params=_encode(params),
-                                            timeout=self.timeout))
+        return self._check(
+            self.session.get(self.api_url, params=_encode(params), timeout=self.timeout)
+        )
 
     def post(self, params: Mapping[str, ParamValue], *, token: bool = True) -> dict[str, Any]:
         """POST api.php with the CSRF token (fetched once, refreshed on badtoken)."""
         if not token or "token" in params:
-            return self._check(self.session.post(self.api_url, data=_encode(params),
-                                                 timeout=self.timeout))
+            return self._check(
+                self.session.post(self.api_url, data=_encode(params), timeout=self.timeout)
+            )
         for attempt in (1, 2):
             data = dict(params)
             data["token"] = self.csrf_token(refresh=attempt == 2)
             try:
-                return self._check(self.session.post(self.api_url, data=_encode(data),
-                                                     timeout=self.timeout))
+                return self._check(
+                    self.session.post(self.api_url, data=_encode(data), timeout=self.timeout)
+                )
             except WikiAPIError as exc:
                 if exc.code != "badtoken" or attempt == 2:
                     raise
@@ -645,9 +765,15 @@ class WikiClient:
         """Log in with the account's BotPassword (``User@pwb``)."""
         data = self.get({"action": "query", "meta": "tokens", "type": "login"})
         login_token = data["query"]["tokens"]["logintoken"]
-        result = self.post({"action": "login", "lgname": f"{self.username}@{self._app_id}",
-                            "lgpassword": self._secret, "lgtoken": login_token},
-                           token=False)["login"]
+        result = self.post(
+            {
+                "action": "login",
+                "lgname": f"{self.username}@{self._app_id}",
+                "lgpassword": self._secret,
+                "lgtoken": login_token,
+            },
+            token=False,
+        )["login"]
         if result.get("result") != "Success":
             raise WikiAPIError("loginfailed", str(result.get("reason", result)), result)
         self.username = str(result["lgusername"])
@@ -655,12 +781,23 @@ class WikiClient:
 
     # -- convenience
 
-    def edit(self, title: str, text: str, summary: str = "", *, section: int | str | None = None,
-             append: bool = False, minor: bool = False,
-             extra: Mapping[str, ParamValue] | None = None) -> int:
+    def edit(
+        self,
+        title: str,
+        text: str,
+        summary: str = "",
+        *,
+        section: int | str | None = None,
+        append: bool = False,
+        minor: bool = False,
+        extra: Mapping[str, ParamValue] | None = None,
+    ) -> int:
         """Save ``text`` (or append it) and return the new revision id."""
         params: dict[str, ParamValue] = {
-            "action": "edit", "title": title, "summary": summary, "minor": minor,
+            "action": "edit",
+            "title": title,
+            "summary": summary,
+            "minor": minor,
             "section": None if section is None else str(section),
         }
         params["appendtext" if append else "text"] = text
@@ -681,8 +818,15 @@ class WikiClient:
 
     def text(self, title: str) -> str | None:
         """Current wikitext of a page, None when it does not exist."""
-        page = self.get({"action": "query", "prop": "revisions", "titles": title,
-                         "rvprop": "content", "rvslots": "main"})["query"]["pages"][0]
+        page = self.get(
+            {
+                "action": "query",
+                "prop": "revisions",
+                "titles": title,
+                "rvprop": "content",
+                "rvslots": "main",
+            }
+        )["query"]["pages"][0]
         if page.get("missing") or page.get("invalid"):
             return None
         return str(page["revisions"][0]["slots"]["main"]["content"])
@@ -691,39 +835,70 @@ class WikiClient:
         """All revisions, oldest first: revid, parentid, user, timestamp, comment, content."""
         out: list[dict[str, Any]] = []
         params: dict[str, ParamValue] = {
-            "action": "query", "prop": "revisions", "titles": title, "rvdir": "newer",
-            "rvlimit": "max", "rvslots": "main",
+            "action": "query",
+            "prop": "revisions",
+            "titles": title,
+            "rvdir": "newer",
+            "rvlimit": "max",
+            "rvslots": "main",
             "rvprop": "ids|user|timestamp|comment|content",
         }
         while True:
             data = self.get(params)
             page = data["query"]["pages"][0]
             for rev in page.get("revisions", []):
-                out.append({
-                    "revid": rev["revid"], "parentid": rev["parentid"],
-                    "user": rev.get("user"), "timestamp": rev["timestamp"],
-                    "comment": rev.get("comment", ""),
-                    "content": rev.get("slots", {}).get("main", {}).get("content"),
-                })
+                out.append(
+                    {
+                        "revid": rev["revid"],
+                        "parentid": rev["parentid"],
+                        "user": rev.get("user"),
+                        "timestamp": rev["timestamp"],
+                        "comment": rev.get("comment", ""),
+                        "content": rev.get("slots", {}).get("main", {}).get("content"),
+                    }
+                )
             if "continue" not in data:
                 return out
             params.update(data["continue"])
 
-    def protect(self, title: str, edit: str = "sysop", *, move: str | None = None,
-                expiry: str = "infinite", reason: str = "test") -> dict[str, Any]:
+    def protect(
+        self,
+        title: str,
+        edit: str = "sysop",
+        *,
+        move: str | None = None,
+        expiry: str = "infinite",
+        reason: str = "test",
+    ) -> dict[str, Any]:
         """Protect a page (create-protect it if missing); needs the admin's client."""
         if self.latest_revid(title) is None:
             protections = f"create={edit}"
         else:
             protections = f"edit={edit}|move={move or edit}"
-        return self.post({"action": "protect", "title": title, "protections": protections,
-                          "expiry": expiry, "reason": reason})
+        return self.post(
+            {
+                "action": "protect",
+                "title": title,
+                "protections": protections,
+                "expiry": expiry,
+                "reason": reason,
+            }
+        )
 
-    def block(self, user: str, *, expiry: str = "infinite", reason: str = "test",
-              nocreate: bool = True) -> dict[str, Any]:
+    def block(
+        self, user: str, *, expiry: str = "infinite", reason: str = "test", nocreate: bool = True
+    ) -> dict[str, Any]:
         """Block a user (never an autoblock: every test account shares 127.0.0.1)."""
-        return self.post({"action": "block", "user": user, "expiry": expiry, "reason": reason,
-                          "nocreate": nocreate, "reblock": True})
+        return self.post(
+            {
+                "action": "block",
+                "user": user,
+                "expiry": expiry,
+                "reason": reason,
+                "nocreate": nocreate,
+                "reblock": True,
+            }
+        )
 
     def unblock(self, user: str, *, reason: str = "test") -> dict[str, Any]:
         """Lift a block."""
@@ -788,22 +963,26 @@ class LocalWiki:
     def client(self, username: str, *, fresh: bool = False) -> WikiClient:
         """A logged-in API client for a human, the admin or the bot (cached unless fresh)."""
         if username not in self.app_passwords:
-            raise KeyError(f"{username!r} has no account on {self.name}; "
-                           f"known: {sorted(self.app_passwords)}")
+            raise KeyError(
+                f"{username!r} has no account on {self.name}; known: {sorted(self.app_passwords)}"
+            )
         if fresh:
             return WikiClient(self.api_url, username, self.app_passwords[username])
         with self._lock:
             if username not in self._clients:
-                self._clients[username] = WikiClient(self.api_url, username,
-                                                     self.app_passwords[username])
+                self._clients[username] = WikiClient(
+                    self.api_url, username, self.app_passwords[username]
+                )
             return self._clients[username]
 
     def maintenance(self, script: str, *args: str, stdin: str | None = None) -> str:
         """Run maintenance/<script>.php against this wiki and return its output."""
-        path = self.mw_dir / "maintenance" / (script if script.endswith(".php")
-                                              else f"{script}.php")
-        return _run([PHP, str(path), *args], env=_php_env(self.config_file), cwd=self.root,
-                    stdin=stdin)
+        path = (
+            self.mw_dir / "maintenance" / (script if script.endswith(".php") else f"{script}.php")
+        )
+        return _run(
+            [PHP, str(path), *args], env=_php_env(self.config_file), cwd=self.root, stdin=stdin
+        )
 
     def php_eval(self, code: str, payload: Any = None) -> Any:
         """Run PHP code inside this wiki's MediaWiki; ``$__a`` holds ``payload``.
@@ -814,8 +993,9 @@ class LocalWiki:
         """
         return _php_eval(self.config_file, self.mw_dir, self.root, code, payload)
 
-    def add_abuse_filter(self, pattern: str, description: str = "Disallowed by a test",
-                         *, rules: str | None = None) -> int:
+    def add_abuse_filter(
+        self, pattern: str, description: str = "Disallowed by a test", *, rules: str | None = None
+    ) -> int:
         """Create an enabled AbuseFilter that disallows edits adding ``pattern``.
 
         AbuseFilter has no API for creating filters, so this goes through its FilterStore
@@ -827,9 +1007,15 @@ class LocalWiki:
         if rules is None:
             quoted = pattern.replace("\\", "\\\\").replace('"', '\\"')
             rules = f'added_lines contains "{quoted}"'
-        result = self.php_eval(_ADD_FILTER_PHP, {"rules": rules, "name": description,
-                                      "comments": "Created by devtools/localwiki.py",
-                                      "admin": self.admin_user})
+        result = self.php_eval(
+            _ADD_FILTER_PHP,
+            {
+                "rules": rules,
+                "name": description,
+                "comments": "Created by devtools/localwiki.py",
+                "admin": self.admin_user,
+            },
+        )
         if not result["ok"]:
             raise LocalWikiError(f"AbuseFilter refused the filter: {result['errors']}")
         return int(result["value"][0])
@@ -853,10 +1039,23 @@ class LocalWiki:
         env = _php_env(self.config_file)
         env["PHP_CLI_SERVER_WORKERS"] = str(workers)
         self._proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", _SUPERVISOR, _SERVER_MARK, f"--port={self.port}",
-             PHP, str(self.mw_dir), str(owner_pid or 0)],
-            cwd=self.root, env=env, start_new_session=True,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-I",
+                "-c",
+                _SUPERVISOR,
+                _SERVER_MARK,
+                f"--port={self.port}",
+                PHP,
+                str(self.mw_dir),
+                str(owner_pid or 0),
+            ],
+            cwd=self.root,
+            env=env,
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         self.pgid = self._proc.pid
         (self.root / "server.pid").write_text(f"{self.pgid}\n", encoding="utf-8")
@@ -879,21 +1078,23 @@ class LocalWiki:
                     time.sleep(0.05)
                     continue
                 if general.get("localwikinonce") != self.nonce:
-                    raise LocalWikiError(f"port {self.port} is answered by another server "
-                                         f"({general.get('sitename')!r}), not {self.name}")
+                    raise LocalWikiError(
+                        f"port {self.port} is answered by another server "
+                        f"({general.get('sitename')!r}), not {self.name}"
+                    )
                 return
         finally:
             session.close()
-        raise LocalWikiError(f"{self.name} did not answer on port {self.port}: {last}\n"
-                             f"{self.server_log()}")
+        raise LocalWikiError(
+            f"{self.name} did not answer on port {self.port}: {last}\n{self.server_log()}"
+        )
 
     def server_log(self, lines: int = 40) -> str:
         """The tail of PHP's server log (for error messages)."""
         path = self.root / "server.log"
         if not path.exists():
             return "(no server.log)"
-        return "\n".join(path.read_text(encoding="utf-8", errors="replace")
-                         .splitlines()[-lines:])
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
     def is_running(self) -> bool:
         """True when this wiki's server process group is alive and answers as this wiki."""
@@ -902,9 +1103,16 @@ class LocalWiki:
         session = requests.Session()
         session.trust_env = False
         try:
-            resp = session.get(self.api_url, params={"action": "query", "meta": "siteinfo",
-                                                     "format": "json", "formatversion": "2"},
-                               timeout=5)
+            resp = session.get(
+                self.api_url,
+                params={
+                    "action": "query",
+                    "meta": "siteinfo",
+                    "format": "json",
+                    "formatversion": "2",
+                },
+                timeout=5,
+            )
             return bool(resp.json()["query"]["general"].get("localwikinonce") == self.nonce)
         except (requests.RequestException, ValueError, KeyError):
             return False
@@ -942,20 +1150,34 @@ class LocalWiki:
     def to_dict(self) -> dict[str, Any]:
         """Serialisable state (for farm.json, so the CLI can stop or attach later)."""
         return {
-            "name": self.name, "lang": self.lang, "port": self.port, "root": str(self.root),
-            "passwords": self.passwords, "app_passwords": self.app_passwords,
-            "humans": self.humans, "nonce": self.nonce, "extensions": list(self.extensions),
-            "pgid": self.pgid, "mw_dir": str(self.mw_dir), "api_url": self.api_url,
+            "name": self.name,
+            "lang": self.lang,
+            "port": self.port,
+            "root": str(self.root),
+            "passwords": self.passwords,
+            "app_passwords": self.app_passwords,
+            "humans": self.humans,
+            "nonce": self.nonce,
+            "extensions": list(self.extensions),
+            "pgid": self.pgid,
+            "mw_dir": str(self.mw_dir),
+            "api_url": self.api_url,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LocalWiki:
         """Inverse of to_dict."""
         return cls(
-            name=data["name"], lang=data["lang"], port=int(data["port"]), root=Path(data["root"]),
-            passwords=dict(data["passwords"]), app_passwords=dict(data["app_passwords"]),
-            humans=dict(data["humans"]), nonce=data["nonce"],
-            extensions=tuple(data["extensions"]), pgid=data.get("pgid"),
+            name=data["name"],
+            lang=data["lang"],
+            port=int(data["port"]),
+            root=Path(data["root"]),
+            passwords=dict(data["passwords"]),
+            app_passwords=dict(data["app_passwords"]),
+            humans=dict(data["humans"]),
+            nonce=data["nonce"],
+            extensions=tuple(data["extensions"]),
+            pgid=data.get("pgid"),
             mw_dir=Path(data["mw_dir"]),
         )
 
@@ -990,7 +1212,7 @@ def _group_members(pgid: int) -> list[int]:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rfind(")") + 2:].split()
+        fields = stat[stat.rfind(")") + 2 :].split()
         if len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
             members.append(int(entry.name))
     return members
@@ -1008,9 +1230,13 @@ def _is_our_server(pid: int, port: int) -> bool:
 # --------------------------------------------------------------------------- farm
 
 
-def write_user_config(dirpath: Path, family_urls: Mapping[str, str], *,
-                      user_agent_description: str = "SkillMatch test suite (localwiki harness)",
-                      bot_user: str = BOT_USER) -> Path:
+def write_user_config(
+    dirpath: Path,
+    family_urls: Mapping[str, str],
+    *,
+    user_agent_description: str = "SkillMatch test suite (localwiki harness)",
+    bot_user: str = BOT_USER,
+) -> Path:
     """Write Pywikibot's user-config.py for these families (no secrets in it).
 
     Separate from the password file because the plugin must write it before Pywikibot is
@@ -1051,8 +1277,7 @@ def write_password_file(dirpath: Path, wikis: Iterable[LocalWiki]) -> Path:
     lines = ["# Written by devtools/localwiki.py: BotPasswords of throwaway loopback wikis."]
     for wiki in wikis:
         for user, secret in wiki.app_passwords.items():
-            lines.append(f"({wiki.name!r}, {user!r}, BotPassword({wiki.bot_app_id!r}, "
-                         f"{secret!r}))")
+            lines.append(f"({wiki.name!r}, {user!r}, BotPassword({wiki.bot_app_id!r}, {secret!r}))")
     path = dirpath / "user-password.cfg"
     _write_private(path, "\n".join(lines) + "\n")
     return path
@@ -1082,12 +1307,21 @@ class WikiFarm:
     # -- construction
 
     @classmethod
-    def start(cls, specs: Sequence[WikiSpec], root: Path,
-              humans: Sequence[str] = DEFAULT_HUMANS,
-              extensions: Sequence[str] = DEFAULT_EXTENSIONS, *,
-              ports: Mapping[str, int] | None = None, cache_dir: Path | None = None,
-              strict_ports: bool = False, workers: int = 4, detached: bool = False,
-              timeout: float = 60.0, mw_dir: Path = MW_DIR) -> WikiFarm:
+    def start(
+        cls,
+        specs: Sequence[WikiSpec],
+        root: Path,
+        humans: Sequence[str] = DEFAULT_HUMANS,
+        extensions: Sequence[str] = DEFAULT_EXTENSIONS,
+        *,
+        ports: Mapping[str, int] | None = None,
+        cache_dir: Path | None = None,
+        strict_ports: bool = False,
+        workers: int = 4,
+        detached: bool = False,
+        timeout: float = 60.0,
+        mw_dir: Path = MW_DIR,
+    ) -> WikiFarm:
         """Create and start one wiki per spec under ``root/<name>``.
 
         ``ports`` maps names to wanted ports (0 or missing: a free one); a busy wanted port is
@@ -1107,8 +1341,11 @@ class WikiFarm:
         _refuse_running_farm(root)
 
         with ThreadPoolExecutor(max_workers=len(specs)) as pool:
-            templates = list(pool.map(
-                lambda s: _ensure_template(s, humans, extensions, cache_dir, mw_dir), specs))
+            templates = list(
+                pool.map(
+                    lambda s: _ensure_template(s, humans, extensions, cache_dir, mw_dir), specs
+                )
+            )
 
         wikis: list[LocalWiki] = []
         used: set[int] = set()
@@ -1154,17 +1391,25 @@ class WikiFarm:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def write_pywikibot_config(
-        self, dirpath: Path,
+        self,
+        dirpath: Path,
         user_agent_description: str = "SkillMatch test suite (localwiki harness)",
     ) -> Path:
         """Write user-config.py and user-password.cfg; return the dir to use as PYWIKIBOT_DIR."""
-        write_user_config(dirpath, {w.name: w.api_url for w in self},
-                          user_agent_description=user_agent_description)
+        write_user_config(
+            dirpath,
+            {w.name: w.api_url for w in self},
+            user_agent_description=user_agent_description,
+        )
         write_password_file(dirpath, self)
         return dirpath
 
@@ -1179,9 +1424,14 @@ class WikiFarm:
             self._save_state()
 
     def _save_state(self) -> None:
-        _write_private(self.root / _STATE_FILE, json.dumps(
-            {"version": HARNESS_VERSION, "wikis": [w.to_dict() for w in self]},
-            ensure_ascii=False, indent=1))
+        _write_private(
+            self.root / _STATE_FILE,
+            json.dumps(
+                {"version": HARNESS_VERSION, "wikis": [w.to_dict() for w in self]},
+                ensure_ascii=False,
+                indent=1,
+            ),
+        )
 
 
 def _refuse_running_farm(root: Path) -> None:
@@ -1195,12 +1445,14 @@ def _refuse_running_farm(root: Path) -> None:
             raise LocalWikiError(f"{root} already has running wikis {running}; stop them first")
 
 
-def _copy_template(template: _Template, spec: WikiSpec, wiki_root: Path, port: int,
-                   mw_dir: Path) -> LocalWiki:
+def _copy_template(
+    template: _Template, spec: WikiSpec, wiki_root: Path, port: int, mw_dir: Path
+) -> LocalWiki:
     """Materialise a cached template as a new wiki directory serving on ``port``."""
     if wiki_root.exists():
         if not (wiki_root / "conf" / "LocalSettings.base.php").exists() and any(
-                wiki_root.iterdir()):
+            wiki_root.iterdir()
+        ):
             raise LocalWikiError(f"{wiki_root} exists and is not a local wiki; not touching it")
         shutil.rmtree(wiki_root)
     (wiki_root / "conf").mkdir(parents=True)
@@ -1212,10 +1464,16 @@ def _copy_template(template: _Template, spec: WikiSpec, wiki_root: Path, port: i
     meta = template.meta
     passwords: dict[str, str] = dict(meta["passwords"])
     return LocalWiki(
-        name=spec.name, lang=spec.lang, port=port, root=wiki_root,
-        passwords=passwords, app_passwords=dict(meta["app_passwords"]),
-        humans={h: passwords[h] for h in meta["humans"]}, nonce=nonce,
-        extensions=tuple(meta["extensions"]), mw_dir=mw_dir,
+        name=spec.name,
+        lang=spec.lang,
+        port=port,
+        root=wiki_root,
+        passwords=passwords,
+        app_passwords=dict(meta["app_passwords"]),
+        humans={h: passwords[h] for h in meta["humans"]},
+        nonce=nonce,
+        extensions=tuple(meta["extensions"]),
+        mw_dir=mw_dir,
     )
 
 
@@ -1236,32 +1494,58 @@ def _parse_wiki(value: str) -> tuple[WikiSpec, int]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """CLI entry point: start, stop or inspect a farm that outlives the command."""
-    parser = argparse.ArgumentParser(prog="python -m devtools.localwiki", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m devtools.localwiki",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     start = sub.add_parser("start", help="create wikis and leave their servers running")
-    start.add_argument("--wiki", action="append", type=_parse_wiki, required=True,
-                       metavar="NAME:LANG[:PORT]", help="e.g. smmeta:en:8080 or smja:ja")
-    start.add_argument("--pywikibot-dir", type=Path,
-                       help="where to write user-config.py (default: ROOT/pywikibot)")
+    start.add_argument(
+        "--wiki",
+        action="append",
+        type=_parse_wiki,
+        required=True,
+        metavar="NAME:LANG[:PORT]",
+        help="e.g. smmeta:en:8080 or smja:ja",
+    )
+    start.add_argument(
+        "--pywikibot-dir", type=Path, help="where to write user-config.py (default: ROOT/pywikibot)"
+    )
     start.add_argument("--cache-dir", type=Path, help="template cache (default: %(default)s)")
     start.add_argument("--workers", type=int, default=4, help="PHP_CLI_SERVER_WORKERS")
-    for p in (start, sub.add_parser("stop", help="stop the servers of a farm"),
-              sub.add_parser("status", help="show wikis and whether they answer")):
-        p.add_argument("--root", type=Path, default=Path("var/localwiki"),
-                       help="farm directory (default: %(default)s)")
+    for p in (
+        start,
+        sub.add_parser("stop", help="stop the servers of a farm"),
+        sub.add_parser("status", help="show wikis and whether they answer"),
+    ):
+        p.add_argument(
+            "--root",
+            type=Path,
+            default=Path("var/localwiki"),
+            help="farm directory (default: %(default)s)",
+        )
     args = parser.parse_args(argv)
     root: Path = args.root.resolve()
 
     if args.command == "start":
         specs = [s for s, _ in args.wiki]
         ports = {s.name: p for s, p in args.wiki}
-        farm = WikiFarm.start(specs, root, ports=ports, cache_dir=args.cache_dir,
-                              strict_ports=True, workers=args.workers, detached=True)
+        farm = WikiFarm.start(
+            specs,
+            root,
+            ports=ports,
+            cache_dir=args.cache_dir,
+            strict_ports=True,
+            workers=args.workers,
+            detached=True,
+        )
         pwb = farm.write_pywikibot_config((args.pywikibot_dir or root / "pywikibot").resolve())
         for wiki in farm:
-            print(f"{wiki.name} ({wiki.lang}): {wiki.api_url}  bot {wiki.bot_user}@"
-                  f"{wiki.bot_app_id}  admin {wiki.admin_user} / {wiki.admin_password}")
+            print(
+                f"{wiki.name} ({wiki.lang}): {wiki.api_url}  bot {wiki.bot_user}@"
+                f"{wiki.bot_app_id}  admin {wiki.admin_user} / {wiki.admin_password}"
+            )
         print(f"started in {farm.start_seconds:.1f} s; credentials in {root / _STATE_FILE}")
         print(f"export PYWIKIBOT_DIR={shlex.quote(str(pwb))}")
         return 0

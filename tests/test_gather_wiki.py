@@ -42,7 +42,7 @@ def test_impersonation_rejected_reported_and_owner_version_kept(meta_wiki, tmp_p
     problems_page = meta_wiki.client("Alice").text(w.title("Problems"))
     assert problems_page is not None
     assert "Mallory" in problems_page and "Special:Diff/" in problems_page
-    assert report.edits == 2  # needs map + problems
+    assert report.edits == 5  # needs map, problems, matches, waiting, badges
 
     # Carol signs herself up later: her own edit counts.
     text = meta_wiki.client("Carol").text(page)
@@ -66,16 +66,16 @@ def test_second_run_makes_no_edit_and_fetches_no_seen_revision(meta_wiki, tmp_pa
     )
     append(meta_wiki, "Frank", w.title("More/1"), signup("Frank", "Wikidata"))
     first, _, _ = w.run()
-    # Needs map, problems page, and Erin's match with one Lua learner announced to both.
-    assert first.edits == 4 and first.revisions_fetched == 5
+    # Five report pages, and Erin's match with one Lua learner announced to both.
+    assert first.edits == 7 and first.revisions_fetched == 5
     assert first.new_matches == 1 and first.messages["saved"] == 2
     assert first.entries["signups"] == 4 and first.entries["offers"] == 1
-    second, _, runner = w.run()
+    second, _, _ = w.run()
     assert second.edits == 0
     assert second.revisions_fetched == 0
     # One new revision on one page: exactly one revision read, from the batched preload.
     append(meta_wiki, "Grace", w.title("Signups"), signup("Grace", "Lua"))
-    third, _, runner = w.run()
+    third, _, _ = w.run()
     assert third.revisions_fetched == 1
     assert third.entries["signups"] == 5
     assert (tmp_path / "out" / "needs-map.json").exists() and (
@@ -92,7 +92,7 @@ def test_dry_run_prints_diff_and_edits_nothing(meta_wiki, tmp_path: Path) -> Non
     assert meta_wiki.client("Alice").text(w.title("Needs map")) is None
     # The dry run left the store as it was: a real run still has everything to do.
     real, _, _ = w.run()
-    assert real.edits == 2 and real.new_matches == 0
+    assert real.edits == 5 and real.new_matches == 0
 
 
 def test_nobots_on_report_page_is_honoured(meta_wiki, tmp_path: Path) -> None:
@@ -111,7 +111,8 @@ def test_hostile_values_render_inert_on_the_real_wiki(meta_wiki, tmp_path: Path)
     page = w.title("Signups")
     hostile = [
         "{{Skill signup|user=Alice|wants=<script>alert(1)</script>]]|languages=en}}",
-        "{{Skill signup|user=Alice|wants=Lua|languages=en|community=[[Category:Spam]] {{{{!}}}} ~~~~ <b>x</b>}}",
+        "{{Skill signup|user=Alice|wants=Lua|languages=en"
+        "|community=[[Category:Spam]] {{{{!}}}} ~~~~ <b>x</b>}}",
         "{{Skill signup|user=Alice|wants=Lua}}{{subst:x}}|languages=en}}",
         "{{Skill signup|user=Alice|wants=x'''y'''__NOTOC__|languages=en}}",
     ]
@@ -160,9 +161,9 @@ def test_japanese_wiki_with_localized_templates(meta_wiki, ja_wiki, tmp_path: Pa
     assert [(o.user, o.capacity) for o in data.offers] == [("Bob", 2)]
     ja_map = ja_wiki.client("Bob").text(w.title("ニーズマップ"))
     assert ja_map is not None and "SPARQL" in ja_map
-    # Bob mentors both SPARQL learners (capacity 2): four report pages, four messages,
-    # each on the recipient's home wiki.
+    # Bob mentors both SPARQL learners (capacity 2): five report pages on smmeta, two on
+    # smja, and four messages, each on the recipient's home wiki.
     assert report.new_matches == 2
-    assert report.edits == 8
+    assert report.edits == 11
     sakura_talk = ja_wiki.client("Bob").text("User talk:さくら")
     assert sakura_talk is not None and "Bob" in sakura_talk

@@ -68,9 +68,9 @@ def test_farm_has_the_promised_accounts(meta_wiki: LocalWiki, ja_wiki: LocalWiki
     assert set(meta_wiki.humans) == set(DEFAULT_HUMANS)
     assert len(meta_wiki.bot_secret) == 32
     assert meta_wiki.bot_app_id == APP_ID
-    users = meta_wiki.client("Admin").get({
-        "action": "query", "list": "users", "ususers": "SkillBot|Admin|Alice",
-        "usprop": "groups"})["query"]["users"]
+    users = meta_wiki.client("Admin").get(
+        {"action": "query", "list": "users", "ususers": "SkillBot|Admin|Alice", "usprop": "groups"}
+    )["query"]["users"]
     groups = {u["name"]: set(u["groups"]) for u in users}
     assert "bot" in groups["SkillBot"]
     assert "sysop" in groups["Admin"]
@@ -113,8 +113,7 @@ def test_pywikibot_works_on_the_japanese_wiki(pwb: Any, ja_wiki: LocalWiki) -> N
 
 
 @pytest.mark.parametrize("human", ["Alice", "さくら", "ليلى"])
-def test_human_edit_is_attributed_to_the_human(pwb: Any, meta_wiki: LocalWiki,
-                                               human: str) -> None:
+def test_human_edit_is_attributed_to_the_human(pwb: Any, meta_wiki: LocalWiki, human: str) -> None:
     title = unique("signup")
     bot = meta_wiki.client(BOT_USER)
     first = bot.edit(title, "== Signups ==\n", "start")
@@ -220,7 +219,12 @@ def test_maintenance_script_runs_against_the_wiki(meta_wiki: LocalWiki) -> None:
 def test_cli_status_reports_the_running_farm(wiki_farm: WikiFarm) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "devtools.localwiki", "status", "--root", str(wiki_farm.root)],
-        cwd=REPO, capture_output=True, text=True, check=False, timeout=60)
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "smmeta (en)" in proc.stdout and "running" in proc.stdout
 
@@ -253,8 +257,13 @@ def test_servers_die_with_their_owner_process(tmp_path: Path) -> None:
         "f = WikiFarm.start([WikiSpec('smmeta', 'en')], Path(sys.argv[1])); "
         "w = f['smmeta']; print(w.port, w.pgid, flush=True); sys.stdin.read()"
     )
-    child = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "farm")], cwd=REPO,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path / "farm")],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert child.stdout is not None
     port, pgid = map(int, child.stdout.readline().split())
     try:

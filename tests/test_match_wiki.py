@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.wikirun import WikiRun, write_config
+from devtools.seed import append_as, create_accounts
+from tests.wikirun import WikiRun, kill_loop, write_config
 
 pytestmark = pytest.mark.wiki
 
@@ -51,7 +49,7 @@ def test_one_run_writes_tables_and_messages_second_run_makes_no_edit(
     add(meta_wiki, "Carol", w.title("Offers"), offer("Carol", "Lua", 2))
     add(meta_wiki, "Dave", w.title("Offers"), offer("Dave", "SPARQL", 1))
 
-    report, _, runner = w.run()
+    _, _, runner = w.run()
     rows = runner.store.load_matches()
     pairs = sorted((r["kind"], r["a"], r["b"]) for r in rows)
     assert ("mentor", "Bob", "Dave") in pairs and ("peer", "Frank", "Grace") in pairs
@@ -142,49 +140,28 @@ def slow_writes_env(tmp_path: Path) -> dict[str, str]:
 def test_killed_runs_post_every_message_exactly_once(meta_wiki, tmp_path: Path) -> None:
     w = WikiRun(tmp_path)
     page = w.title("Signups")
-    learners = [
-        "Alice",
-        "Bob",
-        "Erin",
-        "Frank",
-        "Grace",
-        "Heidi",
-        "Mallory",
-        "Trent",
-        "さくら",
-        "ليلى",
-    ]
-    add(meta_wiki, "Carol", w.title("Offers"), offer("Carol", "Lua", 5))
-    add(meta_wiki, "Dave", w.title("Offers"), offer("Dave", "Lua", 5))
+    learners = [f"{w.prefix}L{i:02d}" for i in range(30)]
+    mentors = [f"{w.prefix}M{i}" for i in range(3)]
+    create_accounts(meta_wiki, learners + mentors)
+    for m in mentors:
+        append_as(meta_wiki, m, w.title("Offers"), offer(m, "Lua", 10) + "\n")
     for user in learners:
-        add(meta_wiki, user, page, signup(user, "Lua"))
+        append_as(meta_wiki, user, page, signup(user, "Lua") + "\n")
     config = write_config(w, tmp_path / "config.yaml")
     cmd = [sys.executable, "-m", "bot", "run", "--config", str(config)]
     env = slow_writes_env(tmp_path)
-    rng = random.Random(20261125)
-    kills = 0
-    ctrl = Path(env["PYWIKIBOT_DIR"]) / "throttle.ctrl"
-    for _ in range(20):
-        # Pywikibot's throttle counts live bot processes from this file; killed ones stay
-        # listed and would multiply the delay, so each restart starts from a clean slate.
-        ctrl.unlink(missing_ok=True)
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(1.5, 3.5))
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
-        proc.wait()
+    # 60 messages at one save a second; each run is killed soon after it starts posting.
+    kills = kill_loop(cmd, env, tmp_path / "store.db", times=20, seed=20261125)
     assert kills == 20, "every run must have been killed mid-way"
-    ctrl.unlink(missing_ok=True)
     final = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert final.returncode == 0, final.stderr[-2000:]
     report, _, runner = w.run()
     rows = runner.store.load_matches()
-    assert len(rows) == 10
+    assert len(rows) == 30
     ids = {r["id"] for r in rows}
     expected = {f"match:{r['id']}:{u}" for r in rows for u in (r["a"], r["b"])}
     seen: list[str] = []
-    for user in [*learners, "Carol", "Dave"]:
+    for user in learners + mentors:
         seen.extend(markers(meta_wiki.client("Carol").text(f"User talk:{user}"), ids))
     assert sorted(seen) == sorted(expected)  # every message, each exactly once
     assert report.edits == 0

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import random
 import re
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.test_match_wiki import slow_writes_env
-from tests.wikirun import WikiRun, write_config
+from tests.wikirun import WikiRun, kill_loop, write_config
 
 pytestmark = pytest.mark.wiki
 
@@ -128,20 +125,9 @@ def test_killed_awarding_leaves_each_badge_once(meta_wiki, tmp_path: Path) -> No
     add(meta_wiki, "Grace", page, "\n".join(lines))
     config = write_config(w, tmp_path / "config.yaml")
     env = slow_writes_env(tmp_path)
-    ctrl = Path(env["PYWIKIBOT_DIR"]) / "throttle.ctrl"
     cmd = [sys.executable, "-m", "bot", "run", "--config", str(config)]
-    rng = random.Random(6)
-    kills = 0
-    for _ in range(20):
-        ctrl.unlink(missing_ok=True)
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(1.5, 3.5))
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
-        proc.wait()
+    kills = kill_loop(cmd, env, tmp_path / "store.db", times=20, seed=6)
     assert kills == 20
-    ctrl.unlink(missing_ok=True)
     final = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert final.returncode == 0, final.stderr[-2000:]
     report, _, runner = w.run()

@@ -50,8 +50,7 @@ def _reservations() -> dict[str, socket.socket]:
 def pytest_configure(config: pytest.Config) -> None:
     """Point Pywikibot at a private config dir for wikis on ports reserved now."""
     _state["pywikibot_imported_early"] = "pywikibot" in sys.modules
-    _state["old_env"] = {k: os.environ.get(k)
-                         for k in ("PYWIKIBOT_DIR", "NO_PROXY", "no_proxy")}
+    _state["old_env"] = {k: os.environ.get(k) for k in ("PYWIKIBOT_DIR", "NO_PROXY", "no_proxy")}
     pwb_dir = Path(tempfile.mkdtemp(prefix="skillmatch-pwb-"))
     _state["pywikibot_dir"] = pwb_dir
     ports: dict[str, int] = {}
@@ -61,8 +60,10 @@ def pytest_configure(config: pytest.Config) -> None:
         ports[spec.name] = sock.getsockname()[1]
     _state["ports"] = ports
     localwiki.write_user_config(
-        pwb_dir, {name: f"http://127.0.0.1:{port}/api.php" for name, port in ports.items()},
-        user_agent_description=USER_AGENT)
+        pwb_dir,
+        {name: f"http://127.0.0.1:{port}/api.php" for name, port in ports.items()},
+        user_agent_description=USER_AGENT,
+    )
     os.environ["PYWIKIBOT_DIR"] = str(pwb_dir)
     # Pywikibot uses requests, which honours proxy variables; loopback must never be proxied.
     for var in ("NO_PROXY", "no_proxy"):
@@ -93,8 +94,11 @@ def wiki_farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WikiFarm]:
     if not localwiki.mediawiki_available():
         pytest.fail(localwiki.MEDIAWIKI_MISSING.format(mw_dir=localwiki.MW_DIR), pytrace=False)
     if _state.get("pywikibot_imported_early"):
-        pytest.fail("pywikibot was imported before tests.wikiharness set PYWIKIBOT_DIR (e.g. "
-                    "at the top of conftest.py); import it lazily", pytrace=False)
+        pytest.fail(
+            "pywikibot was imported before tests.wikiharness set PYWIKIBOT_DIR (e.g. "
+            "at the top of conftest.py); import it lazily",
+            pytrace=False,
+        )
     wanted = _state["ports"]
     assert isinstance(wanted, dict)
     for sock in _reservations().values():
@@ -144,4 +148,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     seconds = _state.get("start_seconds")
     if isinstance(seconds, float):
         terminalreporter.write_line(
-            f"localwiki: started {', '.join(s.name for s in SPECS)} in {seconds:.2f} s")
+            f"localwiki: started {', '.join(s.name for s in SPECS)} in {seconds:.2f} s"
+        )

@@ -91,3 +91,53 @@ def write_config(w: WikiRun, path: Path, *, extra_pages: dict[str, str] | None =
     }
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def posted_count(store_path: Path) -> int:
+    """Messages the bot has marked posted so far (0 before the store exists)."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{store_path}?mode=ro", uri=True, timeout=5) as conn:
+            return int(
+                conn.execute("SELECT count(*) FROM outbox WHERE state='posted'").fetchone()[0]
+            )
+    except sqlite3.Error:
+        return 0
+
+
+def kill_loop(
+    cmd: list[str], env: dict[str, str], store_path: Path, *, times: int, seed: int
+) -> int:
+    """Start the bot, SIGKILL it at a random moment once it is posting, `times` times.
+
+    Each run is killed between 0 and 1.5 s after its first post, so every kill lands in
+    the delivery phase. Pywikibot's throttle file is cleared before each start: killed
+    processes stay listed in it and would multiply the write delay.
+    """
+    import random
+    import signal
+    import subprocess
+    import time
+
+    rng = random.Random(seed)
+    ctrl = Path(env["PYWIKIBOT_DIR"]) / "throttle.ctrl"
+    kills = 0
+    for _ in range(times):
+        ctrl.unlink(missing_ok=True)
+        before = posted_count(store_path)
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while (
+            proc.poll() is None
+            and posted_count(store_path) == before
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.0, 1.5))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+    ctrl.unlink(missing_ok=True)
+    return kills
