@@ -39,7 +39,8 @@ def test_parse_clean_file_exits_0_with_records(tmp_path: Path) -> None:
 def test_parse_rejection_exits_1_and_still_prints_json(tmp_path: Path) -> None:
     f = tmp_path / "bad.wiki"
     f.write_text(
-        "{{Skill signup|user=Alice|wants=Sparq|languages=en}}\n{{Skill signup|user=Bob|wants=Lua|languages=en}}\n"
+        "{{Skill signup|user=Alice|wants=Sparq|languages=en}}\n"
+        "{{Skill signup|user=Bob|wants=Lua|languages=en}}\n"
     )
     p = run("parse", str(f))
     assert p.returncode == 1
