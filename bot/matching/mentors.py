@@ -24,7 +24,7 @@ import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 
 from bot.matching.model import Learner, Mentor, WaitingCode
-from bot.matching.quality import compatible
+from bot.matching.quality import MAX_POINTS, compatible
 from bot.matching.vector import (
     I64,
     Bool,
@@ -43,11 +43,11 @@ SHORTLIST = 8
 """Candidate mentors kept per learner besides its backbone mentor."""
 FULL_LIMIT = 64
 """A learner whose hubs hold at most this many mentor entries keeps every compatible mentor."""
-SAME_COMMUNITY_WINDOW = 4
+SAME_COMMUNITY_WINDOW = 8
 """Same-community mentors taken per (learner, hub), nearest in time zone."""
-ANY_WINDOW = 2
+ANY_WINDOW = 4
 """Mentors of any community taken per (learner, hub), nearest in time zone."""
-SMALL_HUB = 16
+SMALL_HUB = 32
 """A (learner, hub) whose hub lists at most this many mentors takes all of them."""
 SAME_COMMUNITY_TOP = 2
 """Same-community mentors taken per (learner, hub) by :func:`_appeal`."""
@@ -311,17 +311,22 @@ def _shortlist(
 ) -> tuple[I64, I64, I64]:
     """Deduplicated candidate arcs with their points: top SHORTLIST per learner + backbone."""
     nm = ma.side.n
+    # Plain np.sort of packed int64 keys (SIMD quicksort) is ~10x faster than argsort here.
     keys = np.sort(np.concatenate([cl * nm + cm, bl * nm + bm]))
     keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
     cl, cm = keys // nm, keys % nm
     pts = mentor_points(la, ma, cl, cm)
-    backbone = np.zeros(len(keys), dtype=np.bool_)
-    backbone[np.searchsorted(keys, bl * nm + bm)] = True
-    # Sort by learner, best first, then mentor index: one int64 key (cl is already sorted).
-    order = np.argsort(cl * (1001 * nm) + (1000 - pts) * nm + cm, kind="stable")
-    cl, cm, pts, backbone = cl[order], cm[order], pts[order], backbone[order]
-    first = np.searchsorted(cl, cl, "left")
-    rank = np.arange(len(cl)) - first
+    # Re-sort by learner, best first, then mentor: (learner, 1000 - points, mentor) packed.
+    packed = np.sort((cl * (MAX_POINTS + 1) + (MAX_POINTS - pts)) * nm + cm)
+    cm = packed % nm
+    rest = packed // nm
+    pts = MAX_POINTS - rest % (MAX_POINTS + 1)
+    cl = rest // (MAX_POINTS + 1)
+    bkeys = np.sort(bl * nm + bm)
+    pair = cl * nm + cm
+    pos = np.minimum(np.searchsorted(bkeys, pair), max(len(bkeys) - 1, 0))
+    backbone = bkeys[pos] == pair if len(bkeys) else np.zeros(len(pair), dtype=np.bool_)
+    rank = np.arange(len(cl)) - np.searchsorted(cl, cl, "left")
     keep = (rank < SHORTLIST) | full[cl] | backbone
     return cl[keep], cm[keep], pts[keep]
 

@@ -30,6 +30,7 @@ from bot.matching.vector import I64, U64, Bool, Side, Vocabs, peer_points_v, pee
 BLOCK_CELLS = 1 << 21
 """Pair tests per numpy block while building the peer graph."""
 GREEDY_CHUNK = 1 << 15
+IMPROVE_ROUNDS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,20 +222,78 @@ class _Forest:
             pass
 
 
+def _improve(n: int, ei: I64, ej: I64, pts: I64, mate: list[int]) -> list[int]:
+    """Raise total quality without changing the number of pairs: rounds of local moves.
+
+    Moves: swap partners between two pairs ((a,b),(c,d) → (a,c),(b,d)), or trade a partner for
+    a single peer ((a,b) + free c → (a,c) + free b). Each round scores every move over all edges
+    at once, then applies the best vertex-disjoint improving ones; it stops when a round gains
+    nothing or after ``IMPROVE_ROUNDS``.
+    """
+    keys = ei * n + ej
+    order = np.argsort(keys, kind="stable")
+    keys, kpts = keys[order], pts[order]
+
+    def quality(a: I64, b: I64) -> tuple[I64, Bool]:
+        k = np.minimum(a, b) * n + np.maximum(a, b)
+        pos = np.minimum(np.searchsorted(keys, k), len(keys) - 1)
+        found = (keys[pos] == k) & (a >= 0) & (b >= 0)
+        return np.where(found, kpts[pos], 0), found
+
+    m = np.asarray(mate, dtype=np.int64)
+    for _ in range(IMPROVE_ROUNDS):
+        own, _ = quality(np.arange(n), m)
+        # An improving swap replaces (a,b),(c,d) by (a,c),(b,d): one of the new edges must beat
+        # min(q(a,b), q(c,d)), and each swap is seen from both of its new edges, so edges that
+        # beat neither end's current pair can be skipped. Singles have quality -1 here.
+        own_or_single = np.where(m >= 0, own, -1)
+        hot = pts > np.minimum(own_or_single[ei], own_or_single[ej])
+        hi, hj, hp = ei[hot], ej[hot], pts[hot]
+        # Both orientations of every such edge (a, c): a keeps the edge, a's partner b moves.
+        a = np.concatenate([hi, hj])
+        c = np.concatenate([hj, hi])
+        q_ac = np.concatenate([hp, hp])
+        ma_, mc = m[a], m[c]
+        sel = (ma_ >= 0) & (ma_ != c)
+        a, c, q_ac, b, d = a[sel], c[sel], q_ac[sel], ma_[sel], mc[sel]
+        q_bd, ok = quality(b, d)
+        single = d < 0  # c is single: b is left single
+        ok |= single
+        gain = q_ac + q_bd - own[a] - np.where(single, 0, own[c])
+        good = np.flatnonzero(ok & (gain > 0))
+        if not len(good):
+            break
+        good = good[np.lexsort((c[good], a[good], -gain[good]))]
+        used = np.zeros(n, dtype=np.bool_)
+        moved = 0
+        for k in good.tolist():
+            va, vb, vc, vd = int(a[k]), int(b[k]), int(c[k]), int(d[k])
+            if used[va] or used[vb] or used[vc] or (vd >= 0 and used[vd]):
+                continue
+            used[[va, vb, vc]] = True
+            m[va], m[vc], m[vb] = vc, va, vd
+            if vd >= 0:
+                used[vd] = True
+                m[vd] = vb
+            moved += 1
+        if not moved:
+            break
+    return [int(x) for x in m.tolist()]
+
+
 def max_matching(n: int, ei: I64, ej: I64, pts: I64) -> list[int]:
     """Mates (-1 when single) of a maximum-cardinality matching, greedy by quality first."""
     mate = _greedy(n, ei, ej, pts)
     if not len(ei):
         return mate
-    # Symmetric adjacency, each list best edge first.
+    # Symmetric adjacency (CSR).
     src = np.concatenate([ei, ej])
     dst = np.concatenate([ej, ei])
-    w = np.concatenate([pts, pts])
-    order = np.lexsort((dst, -w, src))
+    order = np.argsort(src, kind="stable")
     src, dst = src[order], dst[order]
     offsets = np.searchsorted(src, np.arange(n + 1))
     _Forest(n, offsets, dst, mate).run(np.unique(ei).tolist() + np.unique(ej).tolist())
-    return mate
+    return _improve(n, ei, ej, pts, mate)
 
 
 def assign_peers(

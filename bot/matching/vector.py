@@ -96,6 +96,8 @@ def bitsets(lists: CSR, words: int) -> U64:
 
 def popcount(bits: U64) -> I64:
     """Set bits per row."""
+    if bits.shape[-1] == 1:
+        return np.asarray(np.bitwise_count(bits[..., 0]), dtype=np.int64)
     return np.asarray(np.bitwise_count(bits).sum(axis=-1, dtype=np.int64), dtype=np.int64)
 
 
@@ -206,6 +208,10 @@ class LearnerArrays:
     method_bits: U64
     n_methods: I64
 
+    @property
+    def targets_2d(self) -> U64:
+        return self.targets.reshape(len(self.targets), -1)
+
 
 @dataclass(frozen=True, slots=True)
 class MentorArrays:
@@ -213,6 +219,10 @@ class MentorArrays:
     at_least: U64
     """(n, 4, words): bit s of plane k set when the mentor's level in skill s is >= k + 1."""
     method_bits: U64
+
+    @property
+    def at_least_2d(self) -> U64:
+        return self.at_least.reshape(len(self.at_least), -1)
 
 
 def _level_planes(levels: Sequence[dict[str, int]], v: Vocab, exact: bool) -> tuple[U64, Bool]:
@@ -294,8 +304,13 @@ def mentor_points(la: LearnerArrays, ma: MentorArrays, li: I64, mi: I64) -> I64:
         unfit = np.zeros_like(covered)
         sel = np.flatnonzero(la.has_targets[a])
         if len(sel):
-            t, g = la.targets[a[sel]], ma.at_least[b[sel]]
-            unfit[sel] = np.bitwise_or.reduce(t & ~g, axis=1)
+            # Planes as contiguous (n, 4 * words) rows: one gather per side, then 4 ANDs.
+            t, g = la.targets_2d[a[sel]], ma.at_least_2d[b[sel]]
+            w = covered.shape[1]
+            bad = t[:, :w] & ~g[:, :w]
+            for k in range(1, 4):
+                bad |= t[:, k * w : (k + 1) * w] & ~g[:, k * w : (k + 1) * w]
+            unfit[sel] = bad
             unfit &= covered
         pts += W_LEVEL * (n_cov - popcount(unfit)) // n_cov
         pts += _tz_points(ls, a, ms, b, W_TIMEZONE)
