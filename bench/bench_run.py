@@ -70,17 +70,22 @@ def classify(calls: list[dict[str, Any]]) -> dict[str, Any]:
             kinds["contents-by-id"] += 1
             revids += len(str(p["revids"]).split("|"))
         elif p.get("prop") == "revisions" and "content" in str(p.get("rvprop", "")):
-            kinds["latest-by-title"] += 1
-            n = len(str(p["titles"]).split("|"))
-            titles += n
-            widest = max(widest, n)
+            names = str(p["titles"]).split("|")
+            if set(names) <= set(REPORTS.values()):
+                kinds["latest-of-report-pages"] += 1  # read before saving the bot's pages
+                continue
+            kinds["latest-of-signup-pages"] += 1
+            titles += len(names)
+            widest = max(widest, len(names))
         elif p.get("prop") == "revisions":
             kinds["history-listing"] += 1
         else:
             kinds["other"] += 1
     return {
         "kinds": kinds,
-        "titles_per_read": titles / kinds["latest-by-title"] if kinds["latest-by-title"] else 0.0,
+        "titles_per_read": titles / kinds["latest-of-signup-pages"]
+        if kinds["latest-of-signup-pages"]
+        else 0.0,
         "revids_per_read": revids / kinds["contents-by-id"] if kinds["contents-by-id"] else 0.0,
         "widest": widest,
     }
@@ -208,8 +213,8 @@ def _runs(args: argparse.Namespace, tmp: Path, wiki: LocalWiki, data: Any) -> in
         fetched, pages = report.revisions_fetched, report.pages_read
         print(f"  revisions fetched  {fetched:8d}   (signup pages read: {pages})")
         print(
-            f"  read batching      {info['titles_per_read']:8.1f} titles per latest-text request "
-            f"(widest {info['widest']}; signup and report pages), "
+            f"  read batching      {info['titles_per_read']:8.1f} signup titles per latest-text "
+            f"request (widest {info['widest']}), "
             f"{info['revids_per_read']:.1f} revisions per contents-by-id request"
         )
         print(f"  bot requests by kind: {kinds}")
