@@ -130,6 +130,10 @@ def cmd_run(args: argparse.Namespace, pywikibot_args: Sequence[str]) -> int:
     from bot.run import Runner
 
     pywikibot.handle_args(list(pywikibot_args))
+    if not pywikibot.config.user_agent_description:
+        # Wikimedia's User-Agent policy: say who runs the bot and how to reach them.
+        contact = f"; {cfg.contact}" if cfg.contact else ""
+        pywikibot.config.user_agent_description = f"{cfg.operator}{contact}"
     runner = Runner(cfg, dry_run=args.dry_run)
     report = runner.run()
     print(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
