@@ -213,7 +213,33 @@ def seed_wikis(farm: WikiFarm, people: int, seed_value: int, method: str) -> ds_
     for name, (title, text) in PRELOADS.items():
         farm[name].client(farm[name].admin_user).edit(title, text, "Signup preload")
     say(f"  {report}")
+    install_templates(farm)
     return data
+
+
+def install_templates(farm: WikiFarm) -> None:
+    """The on-wiki templates, so signup and report pages render instead of showing red links.
+
+    Meta's translated signup subpages use Spanish, French and Arabic template names, so the
+    Meta stand-in gets those wrappers too (the installer adds only the wiki's own language).
+    """
+    try:
+        from bot.config import CONFIG_DIR
+        from bot.vocabulary import TemplateNames
+        from devtools.wikitemplates import install, wrapper
+    except ImportError as exc:
+        say(f"  (on-wiki templates not installed: {exc})")
+        return
+    written = sum(install(wiki) for wiki in farm)
+    names = TemplateNames.load(CONFIG_DIR / "templates.yaml")
+    meta = farm["smmeta"]
+    admin = meta.client(meta.admin_user)
+    for canonical in names.templates():
+        for lang in ("es", "fr", "ar"):
+            for alias in names.aliases_for(canonical, lang):
+                admin.edit(f"Template:{alias}", wrapper(canonical, names, lang), "SkillMatch")
+                written += 1
+    say(f"  installed {written} on-wiki template pages")
 
 
 def run_bot(config_path: Path) -> tuple[Any, list[Any]]:
