@@ -169,41 +169,138 @@ class LineIndex:
         return lo + 1
 
 
+_MASKED = re.compile(
+    r"<!--.*?(?:-->|\Z)"
+    r"|<(nowiki|pre|syntaxhighlight|source|code)\b[^>]*/>"
+    r"|<(nowiki|pre|syntaxhighlight|source|code)\b[^>]*>.*?</\2\s*>",
+    re.DOTALL | re.IGNORECASE,
+)
+_BRACES = re.compile(r"\{\{|\}\}")
+_SLOW_MARKS = frozenset("<[&{}")
+
+
+def _mask(text: str) -> str:
+    """Blank out comments and literal tags, keeping every offset (and newline) in place."""
+
+    def blank(m: re.Match[str]) -> str:
+        return "".join("\n" if c == "\n" else " " for c in m.group(0))
+
+    return _MASKED.sub(blank, text)
+
+
 def extract(text: str, names: Names, lang: str) -> tuple[list[RawTemplate], list[Stray]]:
-    """Every SkillMatch template in `text`, in page order, plus malformed look-alikes."""
+    """Every SkillMatch template in `text`, in page order, plus malformed look-alikes.
+
+    Templates are found by matching braces outside comments and literal tags, as
+    MediaWiki's preprocessor does (an unclosed `{{` is plain text and does not swallow
+    what follows). A template with only plain text inside is split directly; one with
+    links, tags, entities or nested braces is handed to mwparserfromhell on its own, so
+    a page's cost stays linear however many entries on it are broken.
+    """
+    if "{{{" in text:  # template parameters: leave brace runs to the full parser
+        return _extract_full(text, names, lang)
+    masked = _mask(text)
+    lines = LineIndex(text)
+    stack: list[int] = []
+    spans: list[tuple[int, int]] = []
+    for m in _BRACES.finditer(masked):
+        if m.group(0) == "{{":
+            stack.append(m.start())
+        elif stack:
+            spans.append((stack.pop(), m.end()))
+    found: list[tuple[int, RawTemplate]] = []
+    for begin, finish in spans:
+        inner = masked[begin + 2 : finish - 2]
+        name = clean_text(inner.split("|", 1)[0]).replace("_", " ")
+        kind = names.canonical_template(name, lang)
+        if kind is None:
+            continue
+        raw = text[begin:finish]
+        body = raw[2:-2]
+        if _SLOW_MARKS.isdisjoint(body):
+            template = _fast_template(kind, body, raw, lines.line(begin), names, lang)
+        else:
+            template = _slow_template(kind, raw, lines.line(begin), names, lang)
+        found.append((begin, template))
+    found.sort(key=lambda pair: pair[0])
+    strays = []
+    for begin in stack:
+        opening = _OPENING.match(masked, begin)
+        if opening is None:
+            continue
+        kind = names.canonical_template(clean_text(opening.group(1)).replace("_", " "), lang)
+        if kind is not None:
+            strays.append(Stray(kind, lines.line(begin), snippet(text[begin : begin + 200])))
+    return [t for _, t in found], strays
+
+
+def _param(
+    template: RawTemplate, pname: str, value: str, raw_value: str, names: Names, lang: str
+) -> None:
+    canonical = names.canonical_param(clean_text(pname), lang)
+    if canonical is None:
+        template.issues.append(Issue("unknown-param", (snippet(clean_text(pname), 40),)))
+        return
+    if canonical in template.params:
+        template.issues.append(Issue("duplicate-param", (canonical,)))
+    template.params[canonical] = value
+    if INVISIBLE.search(raw_value) and canonical not in FREE_TEXT_PARAMS:
+        # Invisible characters in a name or code make it look like another one
+        # (a spoofed username, "a\u200bb" reading as "ab"): refuse, never clean up.
+        problem = "bad-username" if canonical in USER_PARAMS else "invisible-characters"
+        template.issues.append(Issue(problem, (canonical, value)))
+
+
+def _fast_template(
+    kind: str, body: str, raw: str, line: int, names: Names, lang: str
+) -> RawTemplate:
+    """Plain-text parameters only: split on pipes and the first equals sign."""
+    template = RawTemplate(kind, {}, line, raw, [])
+    for part in body.split("|")[1:]:
+        key, eq, value = part.partition("=")
+        if not eq:
+            template.issues.append(Issue("positional-param", (snippet(part, 40),)))
+            continue
+        _param(template, key, clean_text(value), value, names, lang)
+    return template
+
+
+def _slow_template(kind: str, raw: str, line: int, names: Names, lang: str) -> RawTemplate:
+    node = mwparserfromhell.parse(raw, skip_style_tags=True).nodes[0]
+    if not isinstance(node, Template):  # the braces matched, but not as MediaWiki reads them
+        return RawTemplate(kind, {}, line, raw, [Issue("malformed-template")])
+    return _from_node(kind, node, raw, line, names, lang)
+
+
+def _from_node(
+    kind: str, tpl: Template, raw: str, line: int, names: Names, lang: str
+) -> RawTemplate:
+    template = RawTemplate(kind, {}, line, raw, [])
+    for p in tpl.params:
+        if not p.showkey:
+            template.issues.append(Issue("positional-param", (snippet(str(p.value), 40),)))
+            continue
+        canonical = names.canonical_param(clean_text(str(p.name)), lang)
+        value = _value(p.value, canonical or "", template.issues)
+        _param(template, str(p.name), value, str(p.value), names, lang)
+    return template
+
+
+def _extract_full(text: str, names: Names, lang: str) -> tuple[list[RawTemplate], list[Stray]]:
+    """The whole page through mwparserfromhell: for pages with triple braces."""
     code = mwparserfromhell.parse(text, skip_style_tags=True)
     lines = LineIndex(text)
     found: list[RawTemplate] = []
-    cursor: dict[str, int] = {}
+    pos = 0
     for tpl in code.filter_templates(recursive=True):
         kind = names.canonical_template(_template_name(tpl), lang)
         if kind is None:
             continue
         raw = str(tpl)
-        pos = text.find(raw, cursor.get(raw, 0))
-        if pos < 0:
-            pos = 0
-        cursor[raw] = pos + 1
-        issues: list[Issue] = []
-        params: dict[str, str] = {}
-        for p in tpl.params:
-            pname = clean_text(str(p.name))
-            if not p.showkey:
-                issues.append(Issue("positional-param", (snippet(str(p.value), 40),)))
-                continue
-            canonical = names.canonical_param(pname, lang)
-            if canonical is None:
-                issues.append(Issue("unknown-param", (snippet(pname, 40),)))
-                continue
-            if canonical in params:
-                issues.append(Issue("duplicate-param", (canonical,)))
-            params[canonical] = _value(p.value, canonical, issues)
-            if INVISIBLE.search(str(p.value)) and canonical not in FREE_TEXT_PARAMS:
-                # Invisible characters in a name or code make it look like another one
-                # (a spoofed username, "a\u200bb" reading as "ab"): refuse, never clean up.
-                problem = "bad-username" if canonical in USER_PARAMS else "invisible-characters"
-                issues.append(Issue(problem, (canonical, params[canonical])))
-        found.append(RawTemplate(kind, params, lines.line(pos), raw, issues))
+        at = text.find(raw, pos)
+        if at >= 0:
+            pos = at + 1
+        found.append(_from_node(kind, tpl, raw, lines.line(max(at, 0)), names, lang))
     return found, _strays(code, text, names, lang, lines)
 
 
