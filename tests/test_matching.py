@@ -223,6 +223,20 @@ def test_time_zones_wrap_around_the_date_line():
     )
 
 
+def test_offsets_beyond_a_day_wrap_consistently():
+    ana, mo = L(timezone_offset=13 * 60 + 3 * 1440), M(timezone_offset=-11 * 60)
+    (m,) = solve([ana], [mo]).matches
+    assert m.points == describe_match(ana, mo).points
+    assert m.reasons[-2].text == "same time zone"
+
+
+def test_levels_must_be_1_to_4():
+    with pytest.raises(MatchInputError, match="level"):
+        solve([L(levels={"lua": 5})], [M()])
+    with pytest.raises(MatchInputError, match="level"):
+        solve([], [M(levels={"lua": 0})])
+
+
 def test_unknown_time_zone_counts_half():
     assert describe_match(L(), M()).points == 200 + 120 + 50 + 80
 

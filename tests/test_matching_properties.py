@@ -25,7 +25,7 @@ LANGS = ["ar", "en", "fr"]
 COMMUNITIES = [None, "arwiki", "frwiki"]
 REGIONS = [None, "KE", "ke ", "EG"]
 FORMATS = ["online", "offline", "both"]
-TZS = [None, -180, 0, 60, 540, 780]
+TZS = [None, -180, 0, 60, 540, 780, -660, 1500, -2000]  # typed API: offsets beyond a day
 METHODS = ["mentorship", "training", "event"]
 
 SETTINGS = settings(

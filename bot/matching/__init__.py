@@ -103,8 +103,15 @@ def _dedupe(items: tuple[str, ...]) -> tuple[str, ...]:
     return items if len(set(items)) == len(items) else tuple(dict.fromkeys(items))
 
 
+def _check_levels(x: Learner | Mentor) -> None:
+    for skill, level in x.levels.items():
+        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 4:
+            raise MatchInputError(f"{x.id}: level of {skill!r} must be 1-4, not {level!r}")
+
+
 def _clean_learner(x: Learner) -> Learner:
     """Duplicates in lists would skew the 'covered / wanted' fractions."""
+    _check_levels(x)
     w, g, m = _dedupe(x.wants), _dedupe(x.languages), _dedupe(x.methods)
     if w is x.wants and g is x.languages and m is x.methods:
         return x
@@ -112,6 +119,7 @@ def _clean_learner(x: Learner) -> Learner:
 
 
 def _clean_mentor(x: Mentor) -> Mentor:
+    _check_levels(x)
     o, g, m = _dedupe(x.offers), _dedupe(x.languages), _dedupe(x.methods)
     if o is x.offers and g is x.languages and m is x.methods and x.capacity >= 0:
         return x

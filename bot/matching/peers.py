@@ -1,18 +1,21 @@
-"""Peer pairing: exact maximum cardinality matching in a general graph, quality-first greedy start.
+"""Peer pairing: exact maximum-cardinality matching in a general graph, then quality.
 
 Compatibility between peers is symmetric but the graph is not bipartite, so flows do not apply.
 The graph is built with bit-parallel tests in row blocks (10k peers: 5·10⁷ pair tests, about a
 second), then:
 
-1. greedy: edges in order of decreasing quality (ties by index), each taken if both ends are
-   free — a maximal matching that holds the best pairs;
-2. Edmonds' blossom algorithm augments it to maximum cardinality: a breadth-first alternating
-   search from each free vertex, odd cycles shrunk through a ``base`` array. When a search fails,
-   its whole (frustrated, "Hungarian") tree is deleted for good — Edmonds' lemma says no
-   augmenting path can use it later — so failed searches cost O(E) in total. Adjacency lists are
-   materialised only for vertices a search reaches.
+1. greedy: edges in order of decreasing quality less a penalty for busy ends (see
+   :func:`_greedy`), each taken if both ends are free — a maximal matching of good pairs;
+2. Edmonds' blossom algorithm augments it to maximum cardinality (:class:`_Forest`):
+   alternating trees grow breadth first from all single peers at once, odd cycles are shrunk
+   through a ``base`` array, and each phase applies many vertex-disjoint augmenting paths; a
+   phase that finds none proves the matching maximum. (Searching from one root at a time
+   explored most of the dense 10k graph per path: 26 s instead of 0.5 s.)
+3. local search: rounds of quality-raising swaps that keep the number of pairs
+   (see :func:`_improve`).
 
-Cardinality is exact; quality is the greedy start's, changed only along augmenting paths.
+Cardinality is exact; quality is a heuristic (bench: 1k peers, mean score within ~5% of
+networkx's exact maximum-weight maximum-cardinality matching).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ BLOCK_CELLS = 1 << 21
 """Pair tests per numpy block while building the peer graph."""
 GREEDY_CHUNK = 1 << 15
 IMPROVE_ROUNDS = 6
+DEGREE_PENALTY = 150.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +82,16 @@ def peer_edges(side: Side, offers: U64, active: Bool) -> tuple[I64, I64]:
 
 
 def _greedy(n: int, ei: I64, ej: I64, pts: I64) -> list[int]:
-    """Maximal matching taking edges best first (ties: lower indices first)."""
-    order = np.lexsort((ej, ei, -pts))
+    """Maximal matching taking edges best first, where "best" discounts busy vertices.
+
+    Plain best-quality-first leaves peers with few partners single, and the augmenting paths
+    that must then rescue them break good pairs. Charging an edge ``DEGREE_PENALTY`` points
+    per average degree of its ends (a Karp–Sipser-like nudge) raised the final quality by ~4%
+    on the bench's 1k peers (8.7% → 4.7% below the exact optimum). Ties: lower indices first.
+    """
+    deg = np.bincount(np.concatenate([ei, ej]), minlength=n)
+    avg = max(1.0, float(deg[deg > 0].mean())) if len(ei) else 1.0
+    order = np.lexsort((ej, ei, -(pts - DEGREE_PENALTY * (deg[ei] + deg[ej]) / avg)))
     ei, ej = ei[order], ej[order]
     mate = [-1] * n
     free = np.ones(n, dtype=np.bool_)

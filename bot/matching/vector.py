@@ -135,7 +135,7 @@ class Side:
     community: I64
     """Community code, -1 for none."""
     tz: I64
-    """UTC offset in minutes (0 when unknown)."""
+    """UTC offset in minutes, normalised to [-720, 720) (0 when unknown)."""
     tz_known: Bool
     online: Bool
     offline_region: I64
@@ -185,7 +185,8 @@ def _side(
         community=np.asarray(
             [-1 if x.community is None else ccode[x.community] for x in people], dtype=np.int64
         ),
-        tz=np.asarray([0 if t is None else t for t in tzs], dtype=np.int64),
+        # Normalised to [-720, 720): same circular distances, and keys stay in range.
+        tz=np.asarray([0 if t is None else (t + 720) % 1440 - 720 for t in tzs], dtype=np.int64),
         tz_known=np.asarray([t is not None for t in tzs], dtype=np.bool_),
         online=np.asarray([f != "offline" for f in fmts], dtype=np.bool_),
         offline_region=np.asarray(
