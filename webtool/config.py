@@ -12,6 +12,11 @@ configuration, never in globals. Layers, later ones win:
 3. environment variables ``SKILLMATCH_*`` (Toolforge: ``toolforge envvars create``);
 4. the mapping given to ``create_app`` (tests).
 
+Open Badges: the issuer profile comes from the operator file's ``badge_issuer`` (name, url,
+email; ``badge_issuer`` may also be given to ``create_app`` or in a web-tool-only file). The OB
+3.0 signing key is never in the repository: ``ob3_key_file`` names a PEM file (Ed25519,
+PKCS#8) through ``SKILLMATCH_OB3_KEY_FILE`` or the YAML's ``webtool:`` section.
+
 Each wiki's signup page and preload pages (also per reader language) are set per wiki, so a
 local wiki can offer its own signup page in its own language.
 """
@@ -53,6 +58,7 @@ class WikiConfig:
     preload: str = ""
     offer_page: str = ""
     offer_preload: str = ""
+    matches_page: str = ""  # the bot's match table (anchors = match ids), for badge evidence
     signup_page_by_lang: Mapping[str, str] = field(default_factory=dict)
     preload_by_lang: Mapping[str, str] = field(default_factory=dict)
     offer_preload_by_lang: Mapping[str, str] = field(default_factory=dict)
@@ -108,6 +114,10 @@ class ToolConfig:
     page_size: int = 50
     list_limit: int = 100
     create_local_schema: bool = True
+    issuer_name: str = ""
+    issuer_url: str = ""
+    issuer_email: str = ""
+    ob3_key_file: str = ""
 
     def wiki(self, wiki_id: str) -> WikiConfig | None:
         for wiki in self.wikis:
@@ -125,7 +135,9 @@ _ENV_KEYS: dict[str, str] = {
     "SKILLMATCH_TAXONOMY": "taxonomy_path",
     "SKILLMATCH_CACHE_SECONDS": "cache_seconds",
     "SKILLMATCH_WIKIS": "wikis",  # JSON list of wiki objects
+    "SKILLMATCH_OB3_KEY_FILE": "ob3_key_file",  # PEM path of the OB 3.0 signing key
 }
+_ISSUER_KEYS = ("name", "url", "email")
 
 
 def _wiki_from_mapping(raw: Any) -> WikiConfig:
@@ -151,6 +163,23 @@ def _wiki_from_mapping(raw: Any) -> WikiConfig:
     return WikiConfig(**values)
 
 
+def _layer(values: dict[str, Any], layer: Mapping[str, Any]) -> None:
+    """Merge one configuration layer; its ``badge_issuer`` mapping sets the ``issuer_*`` keys."""
+    layer = dict(layer)
+    raw = layer.pop("badge_issuer", None)
+    values.update(layer)
+    if raw is None:
+        return
+    if not isinstance(raw, Mapping):
+        raise ConfigError("'badge_issuer' must be a mapping with name, url and email")
+    unknown = set(raw) - set(_ISSUER_KEYS)
+    if unknown:
+        raise ConfigError(f"unknown badge_issuer keys: {sorted(unknown)}")
+    for key in _ISSUER_KEYS:
+        if raw.get(key) is not None:
+            values[f"issuer_{key}"] = str(raw[key])
+
+
 def _coerce(values: dict[str, Any]) -> ToolConfig:
     known = set(ToolConfig.__dataclass_fields__)
     unknown = set(values) - known
@@ -171,7 +200,8 @@ def _coerce(values: dict[str, Any]) -> ToolConfig:
                 raise ConfigError(f"'{key}' must be a number") from exc
     if "create_local_schema" in values:
         values["create_local_schema"] = bool(values["create_local_schema"])
-    for key in ("store_url", "base_url", "contact", "source_url", "taxonomy_path"):
+    text_keys = ("store_url", "base_url", "contact", "source_url", "taxonomy_path")
+    for key in (*text_keys, "issuer_name", "issuer_url", "issuer_email", "ob3_key_file"):
         if key in values and not isinstance(values[key], str):
             raise ConfigError(f"'{key}' must be a string")
     if "base_url" in values:
@@ -225,6 +255,9 @@ def wikis_from_operator(raw: Mapping[str, Any]) -> list[dict[str, Any]]:
         if wiki.get("url"):
             index = str(wiki["url"]).rstrip("/") + "/index.php"
             entry.update(index_url=index, article_url=index + "?title=")
+        reports = wiki.get("pages")
+        if isinstance(reports, Mapping) and reports.get("matches"):
+            entry["matches_page"] = str(reports["matches"])
         base = _base_url(wiki)
         if base is not None:
             entry.setdefault("index_url", base + "/w/index.php")
@@ -259,8 +292,12 @@ def _from_operator_file(path: str, data: Mapping[str, Any]) -> dict[str, Any]:
     extra = data.get("webtool") or {}
     if not isinstance(extra, Mapping):
         raise ConfigError("'webtool' in the configuration file must be a mapping")
-    values.update(extra)
-    return values
+    merged: dict[str, Any] = {}
+    if operator.badge_issuer:
+        _layer(merged, {"badge_issuer": dict(operator.badge_issuer)})
+    _layer(merged, values)
+    _layer(merged, extra)
+    return merged
 
 
 def load_config(
@@ -281,12 +318,12 @@ def load_config(
         if not isinstance(loaded, Mapping):
             raise ConfigError("the SKILLMATCH_CONFIG file must hold a mapping")
         if isinstance(loaded.get("wikis"), Mapping):
-            values.update(_from_operator_file(path, loaded))
+            _layer(values, _from_operator_file(path, loaded))
         else:
-            values.update(loaded)
+            _layer(values, loaded)
     for env_key, key in _ENV_KEYS.items():
         if env.get(env_key):
             values[key] = env[env_key]
     if overrides:
-        values.update(overrides)
+        _layer(values, overrides)
     return _coerce(values)
