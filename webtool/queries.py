@@ -725,3 +725,72 @@ def communities(conn: Connection, roots: Sequence[str] | None = None) -> list[di
     return sorted(
         table.values(), key=lambda r: (-r["gap"], -r["learners"], r["community"].casefold())
     )
+
+
+# -- Open Badges -------------------------------------------------------------------------------
+
+
+def evidence_keys(raw: Any) -> list[str]:
+    """An award's evidence as ``kind:value`` strings (``match:M1``, ``event:wd-2026``).
+
+    The bot stores strings of that form; older or hand-made rows may hold ``{"match": "M1"}``
+    objects, which mean the same thing.
+    """
+    out: list[str] = []
+    for item in raw or ():
+        if isinstance(item, Mapping):
+            out.extend(f"{k}:{v}" for k, v in sorted(item.items()))
+        else:
+            out.append(str(item))
+    return out
+
+
+def award(conn: Connection, award_id: str) -> dict[str, Any] | None:
+    """One award with everything its Open Badges documents need (salt, evidence, revocation)."""
+    row = conn.execute(sa.select(awards).where(awards.c.id == award_id)).mappings().first()
+    if row is None:
+        return None
+    issued = row["issued_on"]
+    if isinstance(issued, datetime):
+        issued = issued.date()
+    elif isinstance(issued, str):
+        issued = date.fromisoformat(issued[:10])
+    return {
+        **award_view(row),
+        "issued_date": issued,
+        "evidence": evidence_keys(row["evidence"]),
+        "salt": str(row["salt"]),
+        "revocation_reason": row["revocation_reason"],
+    }
+
+
+def class_awarded(conn: Connection, badge_class: str, skill: str) -> bool:
+    """Was this per-skill class ever awarded? Its URL then stays valid whatever the taxonomy."""
+    found = conn.execute(
+        sa.select(awards.c.id)
+        .where(awards.c.badge_class == badge_class, awards.c.skill == skill)
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def evidence_sources(conn: Connection, username: str) -> dict[str, dict[str, Any]]:
+    """Where the facts behind a person's badges are written, by evidence key.
+
+    ``event:<id>`` maps to the event entry (title and origin), ``need:<community>:<skill>`` to
+    the person's own need entry; two SELECTs on indexed columns (events are few).
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for (data,) in conn.execute(
+        sa.select(entries.c.data).where(entries.c.kind == "event").order_by(entries.c.id)
+    ):
+        view = entry_view("event", data or {})
+        out.setdefault(f"event:{view['id']}", view)
+    for (data,) in conn.execute(
+        sa.select(entries.c.data)
+        .where(entries.c.owner == username, entries.c.kind == "need")
+        .order_by(entries.c.id)
+    ):
+        view = entry_view("need", data or {})
+        out.setdefault(f"need:{view['community']}:{view['skill']}", view)
+    return out

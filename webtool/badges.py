@@ -1,0 +1,530 @@
+"""The Open Badges routes: issuer, badge classes, hosted assertions, baked images, award pages,
+and Open Badges 3.0 credentials.
+
+Why here and why this shape: hosted verification means a verifier fetches the assertion at its
+``id`` and checks that assertion, badge class and issuer share one origin, so every document is
+built by the bot's pure builders (``bot.openbadges``, ``bot.ob3``) with the tool's public base URL
+(``web_base_url`` in the operator file, ``SKILLMATCH_BASE_URL``) and served at exactly the URL
+its ``id`` names. The tool reads only the store (``queries.award``) and configuration; documents
+are a pure function of the stored award, so they are recomputed on request and kept in the run
+cache like every page.
+
+Routes (the contract's, ``../shared/spec/wiki-contract.md``; once published they never move):
+
+    /badges/issuer                       Issuer profile (JSON-LD)
+    /badges/issuer/jwks.json             the OB 3.0 signing key as a JWK set
+    /badges/issuer/keys/<thumbprint>     that key as one JWK: the ``kid`` every credential names
+    /badges/classes/<class id>[.png|.svg]  BadgeClass (JSON-LD) and its image
+    /badges/assertions/<id>[.png|.svg]   hosted Assertion (JSON-LD; 410 once revoked), baked images
+    /badges/awards/<id>                  the human-readable, localized award page
+    /badges/credentials/<id>             the award as an OB 3.0 OpenBadgeCredential (VC-JWT)
+
+Ids are checked against strict patterns before any lookup, so a hostile path is a 404 that
+never echoes its input. Error bodies are JSON with a localized, fixed message.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, NoReturn
+from urllib.parse import quote
+
+import flask
+from cryptography.exceptions import UnsupportedAlgorithm
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.wrappers.response import Response
+
+from bot import badge_rules, ob3
+from bot import openbadges as ob
+from bot.badge_rules import Award, BadgeCatalog, BadgeKind
+from webtool import queries
+from webtool import translations as tr
+from webtool.context import choice, msg_text, skill_label, state
+from webtool.pages import cached, cached_page, error_response
+
+log = logging.getLogger(__name__)
+
+bp = flask.Blueprint("badges", __name__, url_prefix="/badges")
+
+# Award ids are 32 hex digits (``badge_rules.award_id``); the column allows 64 characters.
+_AWARD_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# A class id is ``<kind>`` or ``<kind>-<skill id>``: lower-case words joined by '-'.
+_CLASS_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+){0,15}$")
+_MAX_CLASS_ID = 128
+_THUMBPRINT = re.compile(r"^[A-Za-z0-9_-]{43}$")  # base64url SHA-256, RFC 7638
+IMAGE_TYPES: Mapping[str, str] = {"png": "image/png", "svg": "image/svg+xml"}
+JSON_TYPES = (ob.JSONLD_MIME, "application/json")
+VC_JWT_TYPE = "application/vc+jwt"
+# An assertion can be revoked at the next bot run, so documents about awards are kept briefly;
+# classes, images and the issuer change only with a deployment.
+AWARD_MAX_AGE = 300
+STATIC_MAX_AGE = 86_400
+DEFAULT_ISSUER_NAME = "SkillMatch"
+EVIDENCE_KEYS: Mapping[str, str] = {
+    "match": "badge-evidence-match",
+    "pair": "badge-evidence-pair",
+    "event": "badge-evidence-event",
+    "need": "badge-evidence-need",
+}
+
+
+class BadgeProblem(HTTPException):
+    """A fixed, localized reason why a badge document cannot be served (never echoes input)."""
+
+    def __init__(self, code: int, key: str) -> None:
+        super().__init__()
+        self.code = code
+        self.key = key
+
+
+@bp.errorhandler(HTTPException)
+def _error(exc: HTTPException) -> Any:
+    """The award page gets the HTML error page; documents get a small JSON error."""
+    if flask.request.endpoint == "badges.award":
+        return error_response(exc)
+    code = exc.code or 500
+    key = getattr(exc, "key", None) or {404: "error-not-found", 405: "error-method"}.get(
+        code, "error-internal"
+    )
+    body = json.dumps({"error": {"code": code, "message": msg_text(key)}}, ensure_ascii=False)
+    response = Response(body, status=code, content_type="application/json; charset=utf-8")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.cache_control.no_store = True
+    return response
+
+
+# -- shared helpers ----------------------------------------------------------------------------
+
+
+def base_url() -> str:
+    """The public origin the documents' ids use (the configured one, else this request's)."""
+    return state().config.base_url or flask.request.host_url.rstrip("/")
+
+
+def catalog() -> BadgeCatalog:
+    """The badge classes of ``config/badges.yaml`` (the same catalog the bot awards from)."""
+    return badge_rules.default_catalog()
+
+
+def doc_lang() -> str:
+    """Language of a document's texts: ``?uselang=`` when given, else English.
+
+    Documents are fetched by machines at fixed URLs, so their language must not drift with a
+    browser's Accept-Language; a reader who asks explicitly gets their language.
+    """
+    lang = choice()
+    return lang.code if lang.explicit and not lang.qqx else "en"
+
+
+def kind_lang(kind: BadgeKind, chain: tuple[str, ...]) -> str:
+    """The first language along ``chain`` the badge class has texts in (English otherwise)."""
+    return next((code for code in chain if code in kind.text), "en")
+
+
+def label_for(skill: str | None, lang: str) -> str | None:
+    if not skill:
+        return None
+    return state().skills.label(skill, tr.fallback_chain(lang))[0]
+
+
+def qid_for(skill: str | None) -> str | None:
+    info = state().skills.get(skill) if skill else None
+    return info.qid if info is not None else None
+
+
+def not_found() -> NoReturn:
+    raise NotFound()
+
+
+def split_ext(name: str) -> tuple[str, str | None]:
+    """``learner-sparql.png`` → (``learner-sparql``, ``png``); no other dots are allowed."""
+    stem, dot, ext = name.rpartition(".")
+    if dot and ext in IMAGE_TYPES:
+        return stem, ext
+    return name, None
+
+
+def wants_plain_json() -> bool:
+    """OB 2.0 is served as JSON-LD; a client that asks for plain JSON only gets that type."""
+    best = flask.request.accept_mimetypes.best_match(JSON_TYPES, default=JSON_TYPES[0])
+    return best == "application/json"
+
+
+def finish(response: Response, max_age: int) -> Response:
+    """Public, cacheable, conditional (ETag), readable by backpacks on other origins."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    response.add_etag()
+    return response.make_conditional(flask.request)
+
+
+def ld_response(doc: Mapping[str, Any], *, status: int = 200, max_age: int) -> Response:
+    mime = "application/json" if wants_plain_json() else ob.JSONLD_MIME
+    response = Response(
+        ob.to_json(doc).encode("utf-8"), status=status, content_type=f"{mime}; charset=utf-8"
+    )
+    response.vary.add("Accept")
+    return finish(response, max_age)
+
+
+def image_response(body: bytes | str, ext: str, *, max_age: int) -> Response:
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    mime = IMAGE_TYPES[ext] + ("; charset=utf-8" if ext == "svg" else "")
+    return finish(Response(data, content_type=mime), max_age)
+
+
+# -- the issuer --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Issuer:
+    name: str
+    url: str
+    email: str
+
+
+def issuer() -> Issuer:
+    """The configured issuer; the validator insists on name, url and email."""
+    cfg = state().config
+    return Issuer(
+        name=cfg.issuer_name or DEFAULT_ISSUER_NAME,
+        url=cfg.issuer_url or base_url(),
+        email=cfg.issuer_email,
+    )
+
+
+def issuer_document(base: str) -> dict[str, Any]:
+    who = issuer()
+    try:
+        return ob.issuer_profile(base, who.name, who.url, who.email, lang=doc_lang())
+    except ValueError:
+        log.error("badge_issuer needs a name, an http(s) url and an email address")
+        raise BadgeProblem(503, "badge-issuer-unconfigured") from None
+
+
+@bp.get("/issuer")
+def issuer_profile() -> Response:
+    return ld_response(issuer_document(base_url()), max_age=STATIC_MAX_AGE)
+
+
+# -- the OB 3.0 signing key --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """The operator's Ed25519 key, read once per process, and what verifiers need of it."""
+
+    private_pem: bytes
+    public_pem: bytes
+    thumbprint: str
+
+    def kid(self, base: str) -> str:
+        return f"{base}/badges/issuer/keys/{self.thumbprint}"
+
+    def jwk(self, base: str) -> dict[str, Any]:
+        return ob3.public_jwk(self.public_pem, kid=self.kid(base))
+
+
+def jwk_thumbprint(public_pem: bytes) -> str:
+    """RFC 7638 thumbprint: SHA-256 over the required members in lexicographic order."""
+    jwk = ob3.public_jwk(public_pem)
+    canonical = json.dumps(
+        {"crv": jwk["crv"], "kty": jwk["kty"], "x": jwk["x"]}, separators=(",", ":")
+    )
+    digest = hashlib.sha256(canonical.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def signing_key() -> SigningKey:
+    """The configured key; 404 when none is configured, 503 when it cannot be used."""
+    path = state().config.ob3_key_file
+    if not path:
+        raise BadgeProblem(404, "badge-credential-unconfigured")
+    keys: dict[str, SigningKey] = flask.current_app.extensions.setdefault("skillmatch-ob3", {})
+    found = keys.get(path)
+    if found is None:
+        try:
+            private = ob3.load_private_key_file(os.path.expanduser(path))
+            public = ob3.public_key_pem(private)
+        except (OSError, ValueError, TypeError, UnsupportedAlgorithm) as exc:
+            # The path is the operator's; the reason goes to the log, never to the reader.
+            log.error("cannot use the OB 3.0 signing key %s: %s", path, type(exc).__name__)
+            raise BadgeProblem(503, "badge-credential-unavailable") from None
+        found = keys[path] = SigningKey(private, public, jwk_thumbprint(public))
+    return found
+
+
+def has_signing_key() -> bool:
+    try:
+        signing_key()
+    except BadgeProblem:
+        return False
+    return True
+
+
+@bp.get("/issuer/jwks.json")
+def jwks() -> Response:
+    key = signing_key()
+    body = json.dumps({"keys": [key.jwk(base_url())]}, separators=(",", ":"))
+    return finish(Response(body, content_type="application/json"), STATIC_MAX_AGE)
+
+
+@bp.get("/issuer/keys/<thumbprint>")
+def public_key(thumbprint: str) -> Response:
+    """The key a credential's ``kid`` names, as one JWK (what OB 3.0 verifiers dereference)."""
+    if not _THUMBPRINT.match(thumbprint):
+        not_found()
+    key = signing_key()
+    if thumbprint != key.thumbprint:
+        not_found()
+    body = json.dumps(key.jwk(base_url()), separators=(",", ":"))
+    return finish(Response(body, content_type="application/json"), STATIC_MAX_AGE)
+
+
+# -- badge classes -----------------------------------------------------------------------------
+
+
+def resolve_class(class_id: str) -> tuple[BadgeKind, str | None]:
+    """Kind and skill of a published class id; 404 unless the class can exist.
+
+    A per-skill class exists for every taxonomy skill, and for any skill it was ever awarded
+    for (so a published badge keeps its class when the taxonomy changes).
+    """
+    if len(class_id) > _MAX_CLASS_ID or not _CLASS_ID.match(class_id):
+        not_found()
+    try:
+        kind, skill = catalog().parse_class_id(class_id)
+    except KeyError:
+        not_found()
+    if skill is not None and skill not in state().skills:
+        awarded = cached(
+            ("badge-class-awarded", kind.id, skill),
+            lambda c: queries.class_awarded(c, kind.id, skill),
+        )
+        if not awarded:
+            not_found()
+    return kind, skill
+
+
+@bp.get("/classes/<name>")
+def badge_class(name: str) -> Response:
+    class_id, ext = split_ext(name)
+    kind, skill = resolve_class(class_id)
+    lang = doc_lang()
+    label = label_for(skill, lang)
+    if ext == "png":
+        return image_response(ob.class_png(kind), ext, max_age=STATIC_MAX_AGE)
+    if ext == "svg":
+        svg = ob.class_svg(kind, kind_lang(kind, tr.fallback_chain(lang)), label)
+        return image_response(svg, ext, max_age=STATIC_MAX_AGE)
+    doc = ob.badge_class(base_url(), kind, lang, label, qid_for(skill), skill=skill)
+    return ld_response(doc, max_age=STATIC_MAX_AGE)
+
+
+# -- awards ------------------------------------------------------------------------------------
+
+
+def load_award(award_id: str) -> dict[str, Any]:
+    """The stored award, or 404 (malformed ids never reach the store)."""
+    if not _AWARD_ID.match(award_id):
+        not_found()
+    row = cached(("award", award_id), lambda c: queries.award(c, award_id))
+    if row is None:
+        not_found()
+    return row
+
+
+def kind_of(row: Mapping[str, Any]) -> BadgeKind:
+    try:
+        return catalog().get(str(row["badge_class"]))
+    except KeyError:
+        log.warning("award %s has unknown badge class %s", row["id"], row["badge_class"])
+        not_found()
+
+
+def as_award(row: Mapping[str, Any]) -> Award:
+    return Award(
+        id=str(row["id"]),
+        user=str(row["username"]),
+        badge_class=str(row["badge_class"]),
+        skill=row["skill"] or None,
+        date=row["issued_date"],
+        evidence=tuple(row["evidence"]),
+    )
+
+
+def recipient_identity(username: str, wiki_id: str | None) -> str:
+    """The recipient's user page URL on their home wiki: the identity the assertion hashes.
+
+    Encoded like MediaWiki (``ob.user_page_url``), so it is the address a person copies from
+    their browser. A wiki outside Wikimedia's farm may read titles from ``?title=``; then the
+    encoded title follows the configured ``article_url`` as it is.
+    """
+    cfg = state().config
+    wiki = (cfg.wiki(wiki_id) if wiki_id else None) or cfg.wikis[0]
+    if wiki.article_url.endswith("/"):
+        return ob.user_page_url(wiki.article_url, username)
+    return wiki.article_url + ob.user_page_url("", username).removeprefix("/")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One fact an award rests on: what to call it and where anyone can check it."""
+
+    key: str
+    params: tuple[Any, ...]
+    url: str
+
+
+def evidence_list(row: Mapping[str, Any], base: str) -> list[Evidence]:
+    """Links to the facts: the bot's match table on the central wiki (anchors are match ids),
+    the event's or need's entry page on its wiki; the tool's own pages when those are unknown.
+    """
+    cfg = state().config
+    central = cfg.wikis[0]
+    username = str(row["username"])
+    sources: dict[str, dict[str, Any]] = {}
+    if any(item.startswith(("event:", "need:")) for item in row["evidence"]):
+        sources = cached(
+            ("badge-evidence", username), lambda c: queries.evidence_sources(c, username)
+        )
+    person = f"{base}/people/{quote(username.replace(' ', '_'), safe='')}"
+    out = []
+    for item in row["evidence"]:
+        kind, _, value = str(item).partition(":")
+        found = sources.get(item)
+        origin_url = None
+        if found is not None:
+            wiki = cfg.wiki(found["origin"]["wiki"])
+            if wiki is not None and found["origin"]["page"]:
+                origin_url = wiki.page_url(found["origin"]["page"])
+        if kind in ("match", "pair") and value:
+            url = person
+            if central.matches_page:
+                url = central.page_url(central.matches_page) + "#" + quote(value, safe="")
+            out.append(Evidence(EVIDENCE_KEYS[kind], (value,), url))
+        elif kind == "event" and value:
+            title = found["title"] if found and found.get("title") else value
+            out.append(Evidence(EVIDENCE_KEYS[kind], (title,), origin_url or f"{base}/events"))
+        elif kind == "need" and value:
+            community, _, skill = value.rpartition(":")
+            fallback = f"{base}/skills/{quote(skill, safe='')}"
+            params = (skill_label(skill), Markup("<bdi>{}</bdi>").format(community))
+            out.append(Evidence(EVIDENCE_KEYS[kind], params, origin_url or fallback))
+        else:
+            out.append(Evidence("badge-evidence-other", (str(item),), person))
+    return out
+
+
+def assertion_document(row: Mapping[str, Any], base: str) -> dict[str, Any]:
+    """The hosted Assertion, or its revoked form (served with HTTP 410)."""
+    if row["revoked"]:
+        return ob.revoked_assertion(base, str(row["id"]), row["revocation_reason"] or None)
+    return ob.assertion(
+        base,
+        as_award(row),
+        recipient_identity(str(row["username"]), row["wiki"]),
+        str(row["salt"]),
+        row["issued_date"],
+        [e.url for e in evidence_list(row, base)],
+    )
+
+
+@bp.get("/assertions/<name>")
+def assertion(name: str) -> Response:
+    award_id, ext = split_ext(name)
+    row = load_award(award_id)
+    base = base_url()
+    doc = assertion_document(row, base)
+    if row["revoked"]:
+        return ld_response(doc, status=410, max_age=AWARD_MAX_AGE)
+    if ext is None:
+        return ld_response(doc, max_age=AWARD_MAX_AGE)
+    kind = kind_of(row)
+    if ext == "png":
+        return image_response(ob.assertion_png(doc, kind), ext, max_age=AWARD_MAX_AGE)
+    lang = kind_lang(kind, tr.fallback_chain(doc_lang()))
+    svg = ob.assertion_svg(doc, kind, lang, label_for(row["skill"], lang))
+    return image_response(svg, ext, max_age=AWARD_MAX_AGE)
+
+
+@bp.get("/credentials/<award_id>")
+def credential(award_id: str) -> Response:
+    """The award as a signed OB 3.0 OpenBadgeCredential (compact JWS, EdDSA)."""
+    key = signing_key()
+    row = load_award(award_id)
+    if row["revoked"]:
+        raise BadgeProblem(410, "badge-credential-revoked")
+    base = base_url()
+    kind = kind_of(row)
+    lang = doc_lang()
+    who = issuer()
+    try:
+        issuer_document(base)  # the same checks as the OB 2.0 profile
+        cred = ob3.open_badge_credential(
+            base,
+            as_award(row),
+            kind,
+            issuer_name=who.name,
+            issuer_homepage=who.url,
+            issuer_email=who.email,
+            recipient_identity=recipient_identity(str(row["username"]), row["wiki"]),
+            salt=str(row["salt"]),
+            issued_on=row["issued_date"],
+            evidence_urls=[e.url for e in evidence_list(row, base)],
+            lang=lang,
+            skill_label=label_for(row["skill"], lang),
+            skill_qid=qid_for(row["skill"]),
+        )
+    except ValueError:
+        log.exception("cannot build the credential of award %s", row["id"])
+        raise BadgeProblem(503, "error-unavailable") from None
+    token = ob3.sign_credential(cred, key.private_pem, key.kid(base))
+    return finish(Response(token, content_type=VC_JWT_TYPE), AWARD_MAX_AGE)
+
+
+# -- the award page ----------------------------------------------------------------------------
+
+
+@bp.get("/awards/<award_id>")
+@cached_page
+def award(award_id: str) -> str:
+    """One badge for people: what it is, who earned it, why, and how to take it along."""
+    row = load_award(award_id)
+    kind = kind_of(row)
+    reader = choice()
+    text_lang = kind_lang(kind, reader.chain)
+    label = label_for(row["skill"], text_lang)
+    text = kind.localized(text_lang, label)
+    text_attrs = {}
+    if tr.html_lang(text_lang) != reader.html_lang:
+        text_attrs = {"lang": tr.html_lang(text_lang), "dir": tr.direction(text_lang)}
+    base = base_url()
+    who = issuer()
+    issued: date = row["issued_date"]
+    return flask.render_template(
+        "award.html",
+        award=row,
+        text=text,
+        text_attrs=text_attrs,
+        class_id=badge_rules.badge_class_id(kind.id, row["skill"] or None),
+        issued=issued.isoformat(),
+        identity=recipient_identity(str(row["username"]), row["wiki"]),
+        evidence=evidence_list(row, base),
+        issuer=who,
+        assertion_id=ob.assertion_url(base, str(row["id"])),
+        has_credential=has_signing_key(),
+    )
+
+
+__all__ = ["bp"]
