@@ -101,6 +101,8 @@ def pages(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ("needs", "/needs"),
         ("communities", "/communities"),
         ("events", "/events"),
+        ("award", f"/badges/awards/{summary['awards'][0]}"),
+        ("award-revoked", f"/badges/awards/{summary['awards'][-1]}"),  # sampledata revokes it
         ("not-found", "/skills/no-such-skill"),
     ]
 
@@ -187,3 +189,17 @@ def test_keyboard_reaches_the_skip_link_first(server: dict[str, Any], page: Any)
     tag = page.evaluate("document.activeElement.tagName")
     assert tag in ("A", "SELECT", "BUTTON")  # focus continues inside the main content
     assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def test_award_page_shows_the_badge_and_its_downloads(server: dict[str, Any], page: Any) -> None:
+    award_id = server["summary"]["awards"][0]
+    page.goto(f"{server['base']}/badges/awards/{award_id}?uselang=ar")
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.querySelector('img.badge-image').naturalWidth") > 0
+    for selector in ("a.button.primary[download]", "a.button[download][href$='.svg']"):
+        href = page.get_attribute(selector, "href")
+        assert href is not None and href.startswith(f"/badges/assertions/{award_id}.")
+        response = page.request.get(f"{server['base']}{href}")
+        assert response.status == 200
+        assert response.headers["content-type"].startswith("image/")
+    assert page.errors == []
