@@ -368,7 +368,8 @@ def recipient_identity(username: str, wiki_id: str | None) -> str:
 
     Encoded like MediaWiki (``ob.user_page_url``), so it is the address a person copies from
     their browser. A wiki outside Wikimedia's farm may read titles from ``?title=``; then the
-    encoded title follows the configured ``article_url`` as it is.
+    encoded title follows the configured ``article_url`` as it is. An award from a wiki the
+    tool does not list falls back to the first wiki, as the person page's user link does.
     """
     cfg = state().config
     wiki = (cfg.wiki(wiki_id) if wiki_id else None) or cfg.wikis[0]
