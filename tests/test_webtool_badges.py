@@ -583,3 +583,33 @@ def test_signing_key_from_env_or_webtool_section(tmp_path: Path) -> None:
         load_config({"badge_issuer": "SkillMatch"}, environ={})
     with pytest.raises(ConfigError):
         load_config({"badge_issuer": {"logo": "x"}}, environ={})
+
+
+# -- both store backends ---------------------------------------------------------------------------
+
+
+def test_badge_routes_on_this_backend(db_url: str, tmp_path: Path) -> None:
+    """The award reads (one award, a class's awards, evidence sources) on SQLite and MariaDB."""
+    store = Store(db_url)
+    store.create_schema()
+    sampledata.populate(store, 40, seed=9, today=date.today())
+    rows = add_awards(store)
+    store.engine.dispose()
+    world = World(db_url, rows, write_key(tmp_path))
+    client = make_app(world).test_client()
+    for row in world.all_awards():
+        url = BASE + assertion_path(row["id"])
+        doc = ld(client, url, 410 if row["revoked"] else 200)
+        assert doc["id"] == url
+        if not row["revoked"]:
+            assert ob.identity_matches(user_page(row), doc["recipient"])
+            png = get(client, assertion_path(row["id"], ".png")).data
+            assert json.loads(baking.unbake_png(png)) == doc
+        assert "⧼" not in page(client, row["id"])
+    assert ld(client, BASE + assertion_path(rows["event"]["id"]))["evidence"][0]["id"].endswith(
+        PAGE.replace(" ", "_")
+    )
+    ld(client, f"{BASE}/badges/classes/learner-retired-skill")
+    token = get(client, f"/badges/credentials/{rows['learner']['id']}").get_data(as_text=True)
+    jwk = get(client, "/badges/issuer/jwks.json").get_json()["keys"][0]
+    assert ob3.verify_credential(token, pem_from_jwk(jwk))["credentialSubject"]
