@@ -14,20 +14,27 @@ re-routing learners to the wrong mentors.
 from __future__ import annotations
 
 import difflib
+import heapq
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import yaml
 
 REQUIRED_LANGUAGES: tuple[str, ...] = ("en", "ja", "ar", "es", "fr")
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "taxonomy.yaml"
+
+SUGGEST_MEMO = 4096
+"""Misspellings whose suggestions a Taxonomy remembers (cleared when full)."""
+SUGGEST_CUTOFF = 0.6
+"""difflib similarity a name needs to be suggested."""
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _QID = re.compile(r"^Q[1-9][0-9]*$")
@@ -160,6 +167,8 @@ class Taxonomy:
                     self._suggest_keys.append(normalize(text))
             self._suggest_keys.append(normalize(skill.id))
         self._suggest_keys = list(dict.fromkeys(self._suggest_keys))
+        self._chars = _CharCounts(self._suggest_keys)
+        self._suggested: dict[tuple[str, int], list[str]] = {}
 
     def _add(self, text: str, skill_id: str, where: str) -> bool:
         """Index one name; refuse a name that already means another skill. True if new."""
@@ -231,15 +240,26 @@ class Taxonomy:
         return None
 
     def suggest(self, text: str, limit: int = 3) -> list[str]:
-        """Skill ids `text` probably meant ("Wikidta" -> wikidata), best first, for messages."""
+        """Skill ids `text` probably meant ("Wikidta" -> wikidata), best first, for messages.
+
+        Remembered per text: a page's history repeats its misspellings revision after
+        revision, and fuzzy scoring costs milliseconds.
+        """
         key = normalize(text)
         if not key or limit <= 0:
             return []
-        out: list[str] = []
-        for match in difflib.get_close_matches(key, self._suggest_keys, n=limit * 4, cutoff=0.6):
-            sid = self._index[match]
-            if sid not in out:
-                out.append(sid)
+        memo = (key, limit)
+        hit = self._suggested.get(memo)
+        if hit is None:
+            if len(self._suggested) >= SUGGEST_MEMO:
+                self._suggested.clear()
+            hit = self._suggested[memo] = self._suggest(key, limit)
+        return list(hit)
+
+    def _suggest(self, key: str, limit: int) -> list[str]:
+        out = self._chars.close_groups(
+            key, limit * 4, SUGGEST_CUTOFF, self._index.__getitem__, limit
+        )
         if len(out) < limit and len(key) >= 3:
             # "Wikidata SPARQL queries" or "Quickstat": a known name inside the text or vice versa.
             contained = [k for k in self._suggest_keys if (len(k) >= 4 and k in key) or (key in k)]
@@ -325,6 +345,74 @@ class Taxonomy:
 
 
 # ---------------------------------------------------------------------- parsing helpers
+
+
+class _CharCounts:
+    """Fuzzy name search with ``difflib.get_close_matches``'s answers, for less work.
+
+    difflib tries every name in turn and prunes with ``quick_ratio`` (characters in common,
+    order ignored), an upper bound of the real ratio. Here that bound is computed for all
+    names at once from a names × characters count matrix; names are then scored best bound
+    first, and the search stops as soon as no bound left can change the answer.
+    """
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.column: dict[str, int] = {}
+        for name in names:
+            for ch in name:
+                self.column.setdefault(ch, len(self.column))
+        self.counts = np.zeros((len(names), len(self.column)), dtype=np.int32)
+        for row, name in enumerate(names):
+            for ch in name:
+                self.counts[row, self.column[ch]] += 1
+        self.lengths = np.asarray([len(n) for n in names], dtype=np.float64)
+
+    def close_groups(
+        self, word: str, n: int, cutoff: float, group: Callable[[str], str], limit: int
+    ) -> list[str]:
+        """The first `limit` distinct ``group(name)`` among the names that
+        ``difflib.get_close_matches(word, names, n, cutoff)`` returns, in its order."""
+        common = np.zeros(len(self.names), dtype=np.int64)
+        for ch in set(word):
+            col = self.column.get(ch)
+            if col is not None:
+                common += np.minimum(self.counts[:, col], word.count(ch))
+        bound = 2.0 * common / (self.lengths + len(word))
+        rows = np.flatnonzero(bound >= cutoff)
+        matcher = difflib.SequenceMatcher()
+        matcher.set_seq2(word)
+        scored: list[tuple[float, str]] = []
+        answer: list[str] = []
+        enough = -1.0  # a name whose bound is below this cannot change the answer
+        for row in rows[np.argsort(-bound[rows], kind="stable")]:
+            if bound[row] < enough:
+                break
+            matcher.set_seq1(self.names[row])
+            ratio = matcher.ratio()
+            if ratio < cutoff:
+                continue
+            scored.append((ratio, self.names[row]))
+            answer, enough = self._answer(scored, n, group, limit)
+        return answer if scored else []
+
+    @staticmethod
+    def _answer(
+        scored: list[tuple[float, str]], n: int, group: Callable[[str], str], limit: int
+    ) -> tuple[list[str], float]:
+        """Groups of the best names so far, and the ratio a newcomer must reach to matter:
+        that of the name completing `limit` groups, or of the n-th name (ties count, as
+        difflib orders them by name)."""
+        top = heapq.nlargest(n, scored)
+        out: list[str] = []
+        for ratio, name in top:
+            g = group(name)
+            if g not in out:
+                out.append(g)
+                if len(out) == limit:
+                    return out, ratio
+        return out, (top[-1][0] if len(top) == n else -1.0)
+
 
 _SKILL_KEYS = frozenset({"id", "parent", "qid", "labels", "aliases"})
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,6 +41,8 @@ MAX_CAPACITY = 50
 MAX_LEARNERS = 1_000_000
 USERNAME_FORBIDDEN = re.compile(r"[#<>\[\]|{}/@:=\n\t]|~~~")
 _SPLIT = re.compile(r"[,;、，،؛]")
+_PARENS = re.compile(r"[(（)）]")
+_LIST_MARKS = re.compile(r"[(（)）,;、，،؛]")
 _LEVEL = re.compile(r"^(.*?)[(（]([^()（）]*)[)）]\s*$")
 _UTC = re.compile(r"^(?:UTC|GMT)\s*(?:([+\-−])\s*(\d{1,2})(?::?(\d{2}))?)?$", re.IGNORECASE)
 _EVENT_ID = re.compile(r"^[\w.\-]{1,64}$")
@@ -101,12 +104,16 @@ ALLOWED: dict[str, frozenset[str]] = {
 
 
 class SkillResolver(Protocol):
+    def __hash__(self) -> int: ...  # lookups are memoized per resolver
+
     def resolve(self, text: str) -> str | None: ...
 
     def suggest(self, text: str, limit: int = 3) -> list[str]: ...
 
 
 class VocabResolver(Protocol):
+    def __hash__(self) -> int: ...
+
     def resolve(self, kind: str, text: str) -> str | None: ...
 
 
@@ -131,7 +138,7 @@ class Fields:
         return self.raw.params.get(name, "").strip()
 
     def fail(self, code: str, *params: str) -> None:
-        self.issues.append(Issue(code, tuple(snippet(p, 60) for p in params)))
+        self.issues.append(_issue(code, *params))
 
     def text(self, name: str, limit: int = MAX_SHORT) -> str | None:
         value = self.get(name)
@@ -150,10 +157,9 @@ class Fields:
 
     def check_user(self, name: str, value: str) -> str | None:
         lowered = value.lower()
-        for prefix in USER_PREFIXES:
-            if lowered.startswith(prefix):
-                value = value[len(prefix) :].strip()
-                break
+        if lowered.startswith(USER_PREFIXES):
+            prefix = next(p for p in USER_PREFIXES if lowered.startswith(p))
+            value = value[len(prefix) :].strip()
         value = " ".join(value.replace("_", " ").split())
         if not value or len(value) > MAX_NAME or USERNAME_FORBIDDEN.search(value):
             self.fail("bad-username", name, value)
@@ -182,34 +188,17 @@ class Fields:
     def skills(self, name: str, *, with_levels: bool = True) -> tuple[SkillLevel, ...]:
         out: dict[str, SkillLevel] = {}
         for item in split_list(self.get(name)):
-            label, level = item, None
-            m = _LEVEL.match(item)
-            if m and with_levels:
-                label = m.group(1).strip()
-                level = self.ctx.vocabulary.resolve("levels", m.group(2).strip())
-                if level is None:
-                    self.fail("bad-levels", m.group(2).strip())
-                    continue
-            skill = self.ctx.taxonomy.resolve(label)
-            if skill is None:
-                suggestions = self.ctx.taxonomy.suggest(label, 3)
-                if suggestions:
-                    self.fail("unknown-skill-suggest", label, ", ".join(suggestions))
-                else:
-                    self.fail("unknown-skill", label)
-                continue
-            out.setdefault(skill, SkillLevel(skill, level))
+            found, issue = _skill_item(self.ctx.taxonomy, self.ctx.vocabulary, item, with_levels)
+            if issue is not None:
+                self.issues.append(issue)
+            elif found is not None:
+                out.setdefault(found.skill, found)
         return tuple(out.values())
 
     def languages(self, name: str) -> tuple[str, ...]:
-        out: list[str] = []
-        for item in split_list(self.get(name)):
-            code = languages.normalize(item)
-            if not languages.is_known(code):
-                self.fail("bad-language", item)
-            elif code not in out:
-                out.append(code)
-        return tuple(out)
+        codes, issues = _language_list(self.get(name))
+        self.issues.extend(issues)
+        return codes
 
     def integer(self, name: str, default: int | None, lo: int, hi: int) -> int | None:
         value = self.get(name)
@@ -253,25 +242,77 @@ class Fields:
             self.fail("offline-without-region", fmt)
 
 
+@lru_cache(maxsize=8192)
+def _skill_item(
+    taxonomy: SkillResolver, vocabulary: VocabResolver, item: str, with_levels: bool
+) -> tuple[SkillLevel | None, Issue | None]:
+    """One list item such as `Lua (expert)`: the skill and level, or why not.
+
+    Memoized: the same few hundred items make up most lists, and an unknown one costs a
+    fuzzy search for suggestions.
+    """
+    label, level = item, None
+    m = _LEVEL.match(item)
+    if m and with_levels:
+        label = m.group(1).strip()
+        level = vocabulary.resolve("levels", m.group(2).strip())
+        if level is None:
+            return None, _issue("bad-levels", m.group(2).strip())
+    skill = taxonomy.resolve(label)
+    if skill is not None:
+        return SkillLevel(skill, level), None
+    suggestions = taxonomy.suggest(label, 3)
+    if suggestions:
+        return None, _issue("unknown-skill-suggest", label, ", ".join(suggestions))
+    return None, _issue("unknown-skill", label)
+
+
+def _issue(code: str, *params: str) -> Issue:
+    return Issue(code, tuple(snippet(p, 60) for p in params))
+
+
+@lru_cache(maxsize=4096)
+def _language_list(value: str) -> tuple[tuple[str, ...], tuple[Issue, ...]]:
+    """Known language codes in a list, and an issue per unknown one (memoized: few lists)."""
+    out: list[str] = []
+    issues: list[Issue] = []
+    for item in split_list(value):
+        code = languages.normalize(item)
+        if not languages.is_known(code):
+            issues.append(_issue("bad-language", item))
+        elif code not in out:
+            out.append(code)
+    return tuple(out), tuple(issues)
+
+
 def split_list(value: str) -> list[str]:
     """Comma lists, also with Japanese, Chinese and Arabic commas; parentheses keep their commas."""
+    return list(_split_list(value))
+
+
+@lru_cache(maxsize=8192)
+def _split_list(value: str) -> tuple[str, ...]:
+    # Memoized: the same lists ("en, fr", "Lua (expert), Templates") recur across entries
+    # and across the revisions of a page.
+    if not _PARENS.search(value):
+        return tuple(i.strip() for i in _SPLIT.split(value) if i.strip())
     items: list[str] = []
     depth = 0
-    current: list[str] = []
-    for ch in value:
+    start = 0
+    for m in _LIST_MARKS.finditer(value):
+        ch = m.group(0)
         if ch in "(（":
             depth += 1
         elif ch in ")）":
             depth = max(0, depth - 1)
-        if depth == 0 and _SPLIT.match(ch):
-            items.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    items.append("".join(current))
-    return [i.strip() for i in items if i.strip()]
+        elif depth == 0:
+            items.append(value[start : m.start()])
+            start = m.end()
+    items.append(value[start:])
+    return tuple(i.strip() for i in items if i.strip())
 
 
+@lru_cache(maxsize=1024)
 def parse_utc_offset(value: str, today: date) -> int | None:
     """Minutes east of UTC for `UTC+9`, `UTC-3:30` or an IANA name, as of `today`."""
     m = _UTC.match(value.strip())

@@ -26,6 +26,8 @@ from bot.taxonomy import REQUIRED_LANGUAGES, normalize
 _CONFIG = Path(__file__).resolve().parent.parent / "config"
 DEFAULT_VOCABULARY_PATH = _CONFIG / "vocabulary.yaml"
 DEFAULT_TEMPLATES_PATH = _CONFIG / "templates.yaml"
+NAME_MEMO = 4096
+"""Template and parameter names a TemplateNames remembers (cleared when full)."""
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
@@ -359,6 +361,8 @@ class TemplateNames:
             self._read_names(lang, section.get("params"), self._par, self._par_aliases, str)
         self._tpl.finish()
         self._par.finish()
+        # Name lookups are pure and few names recur across thousands of entries.
+        self._memo: dict[tuple[str, str, str | None], str | None] = {}
 
     @staticmethod
     def _read_names(
@@ -401,11 +405,26 @@ class TemplateNames:
 
     def canonical_template(self, name: str, lang: str | None = None) -> str | None:
         """The canonical template `name` refers to ("スキル登録" -> "Skill signup"), or None."""
-        return self._tpl.find(self._strip_namespace(name), lang)
+        return self._lookup("t", name, lang)
 
     def canonical_param(self, name: str, lang: str | None = None) -> str | None:
         """The canonical parameter `name` refers to ("利用者" -> "user"), or None."""
-        return self._par.find(name, lang)
+        return self._lookup("p", name, lang)
+
+    def _lookup(self, kind: str, name: str, lang: str | None) -> str | None:
+        key = (kind, name, lang)
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        if kind == "t":
+            hit = self._tpl.find(self._strip_namespace(name), lang)
+        else:
+            hit = self._par.find(name, lang)
+        if len(self._memo) >= NAME_MEMO:
+            self._memo.clear()
+        self._memo[key] = hit
+        return hit
 
     def aliases_for(self, canonical_template: str, lang: str) -> tuple[str, ...]:
         """Localized names of a template configured for `lang` (canonical name not included)."""

@@ -10,8 +10,10 @@ writes can execute when the bot writes it back.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 import mwparserfromhell
@@ -77,6 +79,10 @@ class Stray:
 def clean_text(value: str) -> str:
     """Drop invisible formatting characters and fold whitespace."""
     return " ".join(INVISIBLE.sub("", value).split())
+
+
+_clean_name = lru_cache(maxsize=4096)(clean_text)
+"""clean_text for parameter names: a handful of names recur in every entry."""
 
 
 def snippet(text: str, limit: int = 120) -> str:
@@ -159,14 +165,7 @@ class LineIndex:
         self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def line(self, offset: int) -> int:
-        lo, hi = 0, len(self.starts)
-        while lo + 1 < hi:
-            mid = (lo + hi) // 2
-            if self.starts[mid] <= offset:
-                lo = mid
-            else:
-                hi = mid
-        return lo + 1
+        return bisect.bisect_right(self.starts, offset)
 
 
 _MASKED = re.compile(
@@ -235,16 +234,17 @@ def extract(text: str, names: Names, lang: str) -> tuple[list[RawTemplate], list
 
 
 def _param(
-    template: RawTemplate, pname: str, value: str, raw_value: str, names: Names, lang: str
+    template: RawTemplate, pname: str, value: str, invisible: bool, names: Names, lang: str
 ) -> None:
-    canonical = names.canonical_param(clean_text(pname), lang)
+    """Record one parameter; `invisible`: its raw value held invisible characters."""
+    canonical = names.canonical_param(_clean_name(pname), lang)
     if canonical is None:
-        template.issues.append(Issue("unknown-param", (snippet(clean_text(pname), 40),)))
+        template.issues.append(Issue("unknown-param", (snippet(_clean_name(pname), 40),)))
         return
     if canonical in template.params:
         template.issues.append(Issue("duplicate-param", (canonical,)))
     template.params[canonical] = value
-    if INVISIBLE.search(raw_value) and canonical not in FREE_TEXT_PARAMS:
+    if invisible and canonical not in FREE_TEXT_PARAMS:
         # Invisible characters in a name or code make it look like another one
         # (a spoofed username, "a\u200bb" reading as "ab"): refuse, never clean up.
         problem = "bad-username" if canonical in USER_PARAMS else "invisible-characters"
@@ -256,12 +256,16 @@ def _fast_template(
 ) -> RawTemplate:
     """Plain-text parameters only: split on pipes and the first equals sign."""
     template = RawTemplate(kind, {}, line, raw, [])
+    invisible = INVISIBLE.search(body) is not None  # rare: then check value by value
     for part in body.split("|")[1:]:
         key, eq, value = part.partition("=")
         if not eq:
             template.issues.append(Issue("positional-param", (snippet(part, 40),)))
             continue
-        _param(template, key, clean_text(value), value, names, lang)
+        if invisible:
+            _param(template, key, clean_text(value), bool(INVISIBLE.search(value)), names, lang)
+        else:
+            _param(template, key, " ".join(value.split()), False, names, lang)
     return template
 
 
@@ -282,7 +286,8 @@ def _from_node(
             continue
         canonical = names.canonical_param(clean_text(str(p.name)), lang)
         value = _value(p.value, canonical or "", template.issues)
-        _param(template, str(p.name), value, str(p.value), names, lang)
+        invisible = INVISIBLE.search(str(p.value)) is not None
+        _param(template, str(p.name), value, invisible, names, lang)
     return template
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import random
 import time
 from pathlib import Path
 
@@ -260,6 +262,42 @@ def test_suggest_limits_and_nonsense(tax):
     assert tax.suggest("Wikidta", limit=0) == []
     assert tax.suggest("zzzzqqqq") == []
     assert tax.suggest("") == []
+
+
+def _difflib_suggest(tax: Taxonomy, text: str, limit: int) -> list[str]:
+    """The reference: plain difflib over every name, first `limit` distinct skills."""
+    out: list[str] = []
+    keys = [normalize(n) for s in tax for _, n in s.names()] + [s.id for s in tax]
+    names = list(dict.fromkeys(keys))
+    for name in difflib.get_close_matches(normalize(text), names, n=limit * 4, cutoff=0.6):
+        sid = tax.resolve(name)
+        if sid not in out:
+            out.append(sid)
+    return out[:limit]
+
+
+def test_fuzzy_search_gives_difflibs_answers(tax):
+    """The pruned search must rank exactly as difflib would, on many random typos."""
+    rng = random.Random(20261129)
+    names = [n for s in tax for _, n in s.names()]
+    for _ in range(400):
+        chars = list(normalize(rng.choice(names)))
+        for _ in range(rng.randint(1, 4)):
+            pos = rng.randrange(len(chars) + 1)
+            op = rng.random()
+            if op < 0.3 and chars:
+                chars.pop(min(pos, len(chars) - 1))
+            elif op < 0.7:
+                chars.insert(pos, rng.choice("aeiouxyzrtデア "))
+            elif chars:
+                chars[min(pos, len(chars) - 1)] = rng.choice("aeioxyz")
+        typo = "".join(chars)
+        if not typo.strip() or tax.resolve(typo) is not None:
+            continue
+        limit = rng.choice([1, 3, 5])
+        expected = _difflib_suggest(tax, typo, limit)
+        got = tax.suggest(typo, limit)
+        assert got[: len(expected)] == expected, typo
 
 
 def test_label_fallback_chain(tax):
