@@ -38,7 +38,9 @@ from devtools.seed import seed
 
 MARKER = ".skillmatch-demo"
 PID_FILE = "demo.pid"
+CONFIRMATIONS = "Skill-sharing/Confirmations"
 META_REPORTS = {
+    "confirmations": CONFIRMATIONS,
     "needs_map": "Skill-sharing/Needs map",
     "problems": "Skill-sharing/Problems",
     "matches": "Skill-sharing/Matches",
@@ -134,7 +136,7 @@ def bot_config(root: Path, farm: WikiFarm, web_url: str) -> dict[str, Any]:
                 "family": "smmeta",
                 "code": "smmeta",
                 "lang": "en",
-                "signup_pages": list(META_PAGES.values()),
+                "signup_pages": [*META_PAGES.values(), CONFIRMATIONS],
                 "signup_prefixes": [META_SIGNUP_PREFIX],
                 "preload": PRELOADS["smmeta"][0],
                 "pages": META_REPORTS,
@@ -157,7 +159,19 @@ def page_url(wiki: LocalWiki, title: str) -> str:
     return f"{wiki.index_url}?title={path.replace('%20', '_')}"
 
 
-def webtool_config(cfg: Any, farm: WikiFarm, web_url: str) -> dict[str, Any]:
+def signing_key(root: Path) -> Path:
+    """The demo's own OB 3.0 signing key (Ed25519), made once, readable by its owner only."""
+    from bot import ob3
+
+    path = root / "ob3-signing-key.pem"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(ob3.generate_key()[0])
+    return path
+
+
+def webtool_config(cfg: Any, farm: WikiFarm, web_url: str, root: Path) -> dict[str, Any]:
     """The web tool's configuration (webtool/config.py keys) for the same store and wikis."""
     meta, ja = farm["smmeta"], farm["smja"]
     return {
@@ -165,6 +179,8 @@ def webtool_config(cfg: Any, farm: WikiFarm, web_url: str) -> dict[str, Any]:
         "base_url": web_url,
         "contact": "local demo",
         "cache_seconds": 1.0,
+        "badge_issuer": dict(bot_config(root, farm, web_url)["badge_issuer"]),
+        "ob3_key_file": str(signing_key(root)),
         "wikis": [
             {
                 "id": "smmeta",
@@ -174,6 +190,7 @@ def webtool_config(cfg: Any, farm: WikiFarm, web_url: str) -> dict[str, Any]:
                 "signup_page": META_PAGES["signups"],
                 "preload": PRELOADS["smmeta"][0],
                 "offer_page": META_PAGES["offers"],
+                "matches_page": META_REPORTS["matches"],
                 "signup_page_by_lang": {
                     lang: META_SIGNUP_PREFIX + lang for lang in ("es", "fr", "ar")
                 },
@@ -186,6 +203,7 @@ def webtool_config(cfg: Any, farm: WikiFarm, web_url: str) -> dict[str, Any]:
                 "article_url": f"{ja.index_url}?title=",
                 "signup_page": JA_PAGES["signups"],
                 "preload": PRELOADS["smja"][0],
+                "matches_page": JA_REPORTS["matches"],
                 "languages": ["ja"],
             },
         ],
@@ -242,32 +260,104 @@ def install_templates(farm: WikiFarm) -> None:
     say(f"  installed {written} on-wiki template pages")
 
 
-def run_bot(config_path: Path) -> tuple[Any, list[Any]]:
-    """Two runs: the first writes the reports, the second must find nothing to do."""
-    from bot import config as cfgmod  # after PYWIKIBOT_DIR is set
+def bot_run(cfg: Any, n: int, what: str) -> Any:
     from bot.run import Runner
 
-    cfg = cfgmod.load(config_path)
-    reports = []
-    for n in (1, 2):
-        say(f"bot run {n} ...")
-        t0 = time.monotonic()
-        report = Runner(cfg).run()
-        elapsed = time.monotonic() - t0
-        reports.append(report)
-        entries = ", ".join(f"{v} {k}" for k, v in report.entries.items() if v)
-        say(
-            f"  run {n}: {elapsed:.1f} s, {report.pages_read} signup pages, "
-            f"{report.revisions_fetched} revisions read, {report.requests} API requests; "
-            f"{entries}; {report.problems} problems; {report.matches} matches; "
-            f"{report.new_awards} new badges; {report.edits} edits"
-        )
-    second = reports[1]
+    say(f"bot run {n} ({what}) ...")
+    t0 = time.monotonic()
+    report = Runner(cfg).run()
+    elapsed = time.monotonic() - t0
+    entries = ", ".join(f"{v} {k}" for k, v in report.entries.items() if v)
     say(
-        f"second run made {second.edits} edits and read {second.revisions_fetched} revisions"
-        + (" — nothing changed, nothing written" if second.edits == 0 else " (expected 0!)")
+        f"  run {n}: {elapsed:.1f} s, {report.pages_read} signup pages, "
+        f"{report.revisions_fetched} revisions read, {report.requests} API requests; "
+        f"{entries}; {report.problems} problems; {report.matches} matches; "
+        f"{report.new_awards} new badges, {report.revoked_awards} revoked; "
+        f"{sum(report.messages.values())} talk-page messages; {report.edits} edits"
+    )
+    return report
+
+
+def run_bot(config_path: Path, farm: WikiFarm, pairs: int) -> tuple[Any, list[Any]]:
+    """The bot's life in four runs, with the volunteers answering in between.
+
+    1. reads the signups, writes the reports and proposes matches;
+    2. after `pairs` matched pairs confirmed their mentorship completed (and one forged
+       confirmation): matches completed, badges awarded and announced;
+    3. after one learner withdrew their confirmation: that learner's badge is revoked;
+    4. nothing changed on the wikis: it must edit nothing.
+    """
+    from bot import config as cfgmod  # after PYWIKIBOT_DIR is set
+
+    cfg = cfgmod.load(config_path)
+    reports = [bot_run(cfg, 1, "signups, reports and matches")]
+    done = confirm_completions(cfg, farm, pairs)
+    reports.append(bot_run(cfg, 2, f"{len(done)} mentorships confirmed completed"))
+    if done:
+        withdraw(farm, done[0])
+        reports.append(bot_run(cfg, 3, f"{done[0]['a']} withdrew a completion"))
+    last = bot_run(cfg, len(reports) + 1, "nothing changed")
+    reports.append(last)
+    say(
+        f"the last run made {last.edits} edits and read {last.revisions_fetched} revisions"
+        + (" — nothing changed, nothing written" if last.edits == 0 else " (expected 0!)")
     )
     return cfg, reports
+
+
+def _confirm(match_id: str, user: str, outcome: str) -> str:
+    return f"\n* {{{{Skill match confirm|id={match_id}|user={user}|outcome={outcome}}}}}"
+
+
+def confirm_completions(cfg: Any, farm: WikiFarm, pairs: int) -> list[dict[str, Any]]:
+    """Both people of `pairs` proposed mentorships confirm it went ahead and was completed,
+    each with their own account, as the bot's talk-page message asked; and one volunteer
+    tries to confirm a match in someone else's name, which the bot must reject."""
+    from bot.store import Store
+
+    meta = farm["smmeta"]
+    local = set(meta.app_passwords)
+    rows = [
+        r
+        for r in Store(cfg.store).load_matches()
+        if r["kind"] == "mentor"
+        and r["state"] == "proposed"
+        and r["a"] in local
+        and r["b"] in local
+    ][:pairs]
+    for r in rows:
+        for user in (r["a"], r["b"]):  # the learner, then the mentor
+            client = meta.client(user)
+            client.edit(
+                CONFIRMATIONS, _confirm(r["id"], user, "accepted"), "We agreed", append=True
+            )
+            client.edit(
+                CONFIRMATIONS, _confirm(r["id"], user, "completed"), "Mentorship done", append=True
+            )
+    others = sorted(local - {u for r in rows for u in (r["a"], r["b"])} - {meta.admin_user})
+    if rows and others:
+        forger, victim = others[0], rows[-1]
+        meta.client(forger).edit(
+            CONFIRMATIONS,
+            _confirm(victim["id"], victim["a"], "declined"),
+            "Declining for them",
+            append=True,
+        )
+        say(f"  {forger} wrote a 'declined' in {victim['a']}'s name (the bot must ignore it)")
+    say(f"  {len(rows)} matched pairs confirmed their mentorships completed on {CONFIRMATIONS}")
+    return rows
+
+
+def withdraw(farm: WikiFarm, row: dict[str, Any]) -> None:
+    """The learner of a completed mentorship takes the completion back."""
+    meta = farm["smmeta"]
+    meta.client(row["a"]).edit(
+        CONFIRMATIONS,
+        _confirm(row["id"], row["a"], "withdrawn"),
+        "We did not finish after all",
+        append=True,
+    )
+    say(f"  {row['a']} withdrew the completion of match {row['id']}")
 
 
 def where_to_look(
@@ -282,9 +372,12 @@ def where_to_look(
         wiki = farm[source.key]
         say(f"  {source.key} ({source.lang}) — reports written by the bot:")
         for kind, title in source.pages.items():
-            say(f"    {kind:<10} {page_url(wiki, title)}")
+            if kind != "confirmations":  # written by the volunteers, listed below
+                say(f"    {kind:<10} {page_url(wiki, title)}")
         say("    signup pages (written by the volunteers):")
-        for title in signup_titles.get(source.key, source.signup_pages):
+        titles = [*signup_titles.get(source.key, source.signup_pages)]
+        titles += [t for t in source.signup_pages if t not in titles]
+        for title in titles:
             say(f"               {page_url(wiki, title)}")
     talk = sorted(
         {o.title for r in reports for o in r.outcomes if o.status == "saved" and ":" in o.title}
@@ -296,9 +389,19 @@ def where_to_look(
     say(f"  store: {cfg.store}")
     if web_url:
         say(f"  web tool: {web_url}/  (API: {web_url}/api/v1/needs, {web_url}/api/v1/matches)")
+        from bot.store import Store
+
+        awards = Store(cfg.store).load_awards()
+        kept = [a for a in awards if not a["revoked"]]
+        gone = [a for a in awards if a["revoked"]]
+        if kept:
+            say(f"  {len(kept)} badges, e.g. {web_url}/badges/awards/{kept[0]['id']}")
+            say(f"    Open Badges 2.0 assertion: {web_url}/badges/assertions/{kept[0]['id']}")
+        if gone:
+            say(f"  {len(gone)} revoked, e.g. {web_url}/badges/assertions/{gone[0]['id']} (410)")
 
 
-def make_app(cfg: Any, farm: WikiFarm, web_url: str) -> Any | None:
+def make_app(cfg: Any, farm: WikiFarm, web_url: str, root: Path) -> Any | None:
     """The web tool's WSGI app, or None (with the reason printed) when it cannot be built yet."""
     try:
         from webtool.app import create_app
@@ -309,7 +412,7 @@ def make_app(cfg: Any, farm: WikiFarm, web_url: str) -> Any | None:
         )
         return None
     try:
-        return create_app(webtool_config(cfg, farm, web_url))
+        return create_app(webtool_config(cfg, farm, web_url, root))
     except Exception as exc:
         say(
             f"\nthe web tool could not start ({type(exc).__name__}: {exc});"
@@ -379,6 +482,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "stop --root ROOT/wikis stops them)",
     )
     ap.add_argument("--people", type=int, default=300)
+    ap.add_argument(
+        "--pairs", type=int, default=8, help="matched pairs that confirm a completed mentorship"
+    )
     ap.add_argument("--seed", type=int, default=ds_mod.DEFAULT_SEED)
     ap.add_argument(
         "--seed-method",
@@ -424,7 +530,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             encoding="utf-8",
         )
         say(f"bot configuration: {config_path}")
-        cfg, reports = run_bot(config_path)
+        cfg, reports = run_bot(config_path, farm, args.pairs)
         titles = {name: data.titles(name) for name in data.pages}
         where_to_look(farm, cfg, reports, None if args.no_serve else web_url, titles)
         say(f"\ndemo ready in {time.monotonic() - began:.0f} s")
@@ -435,7 +541,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"--root {root / 'wikis'}"
                 )
             return 0
-        serve(make_app(cfg, farm, web_url), port)
+        serve(make_app(cfg, farm, web_url, root), port)
         return 0
     finally:
         if not (args.keep_wikis and args.no_serve):
