@@ -15,14 +15,15 @@ import shutil
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot import badge_rules, lifecycle, matchphase, messages, needsmap, render
+from bot.authorship import normalize_user
 from bot.config import Config, WikiSource
 from bot.gather import Core, PageResult, check_page, new_organizers, organizers_from
 from bot.i18n import Messages
@@ -212,6 +213,7 @@ class Runner:
             self.store.replace_entries(conn, merged, [(p.wiki, p.title) for p in results])
             for s in merged.signups:
                 self.store.upsert_person(conn, s.user, s.origin.wiki, s.notify)
+            self.store.note_edits(conn, _newest_edits(fetched))
         for p in merged.problems:
             log.warning(
                 "%s:%s line %s: %s %s (%s)",
@@ -251,13 +253,25 @@ class Runner:
         return pages
 
     def last_edits(self, users: list[str]) -> dict[str, datetime | None]:
-        """Newest edit of each user over every configured wiki."""
-        out: dict[str, datetime | None] = dict.fromkeys(users)
-        for source in self.cfg.wikis:
-            for user, when in self.wiki(source).last_edits(users).items():
-                prev = out.get(user)
-                if when is not None and (prev is None or when > prev):
-                    out[user] = when
+        """Newest edit of each user over every configured wiki.
+
+        Activity only moves forward: someone whose known edit (from the page histories read,
+        or an earlier run's question) is inside the `inactive_days` window is active without
+        asking, so a quiet run asks the wikis only about the mentors who looked inactive.
+        """
+        cutoff = datetime.now(UTC) - timedelta(days=self.cfg.inactive_days)
+        known = self.store.last_edits(users)
+        out: dict[str, datetime | None] = {u: t for u, t in known.items() if t >= cutoff}
+        ask = [u for u in users if u not in out]
+        fresh: dict[str, datetime] = {}
+        for source in self.cfg.wikis if ask else ():
+            for user, when in self.wiki(source).last_edits(ask).items():
+                if when is not None and (user not in fresh or when > fresh[user]):
+                    fresh[user] = when
+        with self.store.transaction() as conn:
+            self.store.note_edits(conn, fresh)
+        for user in ask:
+            out[user] = fresh.get(user) or known.get(user)
         return out
 
     def match(self, data: ParseResult) -> dict[str, matchphase.Person]:
@@ -593,6 +607,21 @@ class Runner:
             self.report.outcomes.append(outcome)
             if outcome.status == "failed":
                 log.error("%s: could not save %s: %s", wiki.key, title, outcome.reason)
+
+
+def _newest_edits(fetched: Sequence[tuple[Any, ...]]) -> dict[str, datetime]:
+    """Each editor's newest revision among the histories just read (spares activity checks)."""
+    out: dict[str, datetime] = {}
+    for *_, histories in fetched:
+        for revisions in histories.values():
+            for rev in revisions:
+                if not rev.user or not rev.timestamp:
+                    continue
+                user = normalize_user(rev.user)
+                when = datetime.fromisoformat(rev.timestamp.replace("Z", "+00:00"))
+                if user not in out or when > out[user]:
+                    out[user] = when
+    return out
 
 
 def _csv_safe(value: Any) -> Any:

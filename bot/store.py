@@ -229,7 +229,13 @@ people = sa.Table(
     sa.Column("username", Key(NAME), primary_key=True),
     sa.Column("wiki", Key(64), nullable=False),  # where they signed up first
     sa.Column("notify", sa.Boolean, nullable=False, default=True),
-    sa.Column("last_edit", sa.DateTime),
+)
+
+activity = sa.Table(
+    "activity",
+    metadata,
+    sa.Column("username", Key(NAME), primary_key=True),
+    sa.Column("last_edit", sa.DateTime, nullable=False),  # newest edit seen on any wiki, UTC
 )
 
 KIND_OF: dict[type, str] = {
@@ -589,6 +595,29 @@ class Store:
         self._upsert(
             conn, people, {"username": username, "wiki": wiki, "notify": notify}, ("username",)
         )
+
+    def last_edits(self, usernames: Iterable[str]) -> dict[str, datetime]:
+        """The newest edit known of each user (UTC), for those the store has seen edit."""
+        wanted = set(usernames)
+        out: dict[str, datetime] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(sa.select(activity.c.username, activity.c.last_edit)):
+                if row.username in wanted:
+                    out[row.username] = row.last_edit.replace(tzinfo=UTC)
+        return out
+
+    def note_edits(self, conn: Connection, edits: Mapping[str, datetime]) -> None:
+        """Remember edits seen (page histories, contributions); a user's newest one wins."""
+        if not edits:
+            return
+        known = {
+            row.username: row.last_edit.replace(tzinfo=UTC)
+            for row in conn.execute(sa.select(activity.c.username, activity.c.last_edit))
+        }
+        for user, when in edits.items():
+            if user not in known or when > known[user]:
+                naive = when.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+                self._upsert(conn, activity, {"username": user, "last_edit": naive}, ("username",))
 
     def load_awards(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

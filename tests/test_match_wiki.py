@@ -7,11 +7,13 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from devtools.seed import append_as, create_accounts
+from devtools.dataset import Edit
+from devtools.seed import append_as, create_accounts, dump_xml
 from tests.wikirun import WikiRun, kill_loop, write_config
 
 pytestmark = pytest.mark.wiki
@@ -165,3 +167,51 @@ def test_killed_runs_post_every_message_exactly_once(meta_wiki, tmp_path: Path) 
         seen.extend(markers(meta_wiki.client("Carol").text(f"User talk:{user}"), ids))
     assert sorted(seen) == sorted(expected)  # every message, each exactly once
     assert report.edits == 0
+
+
+def test_inactive_mentor_gets_no_new_learner_and_quiet_runs_ask_no_activity(
+    meta_wiki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mentor whose only edit is 400 days old is inactive (inactive_days=90): no learner.
+
+    Activity comes from the page histories first; the wikis are asked only about mentors who
+    look inactive, and a quiet second run asks about those alone.
+    """
+    from bot.wiki import Wiki
+
+    w = WikiRun(tmp_path)
+    olga, maria = f"{w.prefix}Olga", f"{w.prefix}Maria"
+    create_accounts(meta_wiki, [olga, maria, "Alice", "Bob"])
+    old = datetime.now(UTC).replace(microsecond=0) - timedelta(days=400)
+    dump = tmp_path / "old.xml"
+    dump.write_text(
+        dump_xml({w.title("More/Olga"): [Edit(olga, offer(olga, "Lua", 3) + "\n")]}, old),
+        encoding="utf-8",
+    )
+    meta_wiki.maintenance("importDump", "--no-updates", str(dump))
+    add(meta_wiki, maria, w.title("Offers"), offer(maria, "Lua", 1))
+    add(meta_wiki, "Alice", w.title("Signups"), signup("Alice", "Lua"))
+    add(meta_wiki, "Bob", w.title("Signups"), signup("Bob", "Lua"))
+
+    asked: list[list[str]] = []
+    real = Wiki.last_edits
+
+    def spy(self: Wiki, users):  # observes the real API call, changes nothing
+        asked.append(sorted(users))
+        return real(self, users)
+
+    monkeypatch.setattr(Wiki, "last_edits", spy)
+    _, _, runner = w.run()
+    assert runner.cfg.inactive_days == 90
+    pairs = {(r["a"], r["b"]) for r in runner.store.load_matches()}
+    assert len(pairs) == 1 and next(iter(pairs))[1] == maria  # Olga has room but is inactive
+    assert [x["username"] for x in runner.store.load_waiting()] in (["Alice"], ["Bob"])
+    assert asked == [[olga]], "only the mentor without a recent edit in the histories is asked"
+    known = runner.store.last_edits([olga, maria])
+    assert known[olga] < datetime.now(UTC) - timedelta(days=300)
+    assert known[maria] > datetime.now(UTC) - timedelta(days=1)
+
+    asked.clear()
+    second, _, _ = w.run()
+    assert second.edits == 0 and second.revisions_fetched == 0
+    assert asked == [[olga]]

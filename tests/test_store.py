@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
@@ -188,3 +188,15 @@ def test_matches_awards_and_runs(db_url: str) -> None:
     run = s.begin_run()
     s.finish_run(run, "ok", {"edits": 0})
     assert s.last_run()["stats"] == {"edits": 0}
+
+
+def test_edits_seen_keep_each_users_newest(db_url: str) -> None:
+    s = Store(db_url)
+    s.create_schema()
+    old, new = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC), datetime(2026, 6, 7, 8, 9, 10, tzinfo=UTC)
+    with s.transaction() as conn:
+        s.note_edits(conn, {"ليلى": old, "Carol": new})
+    with s.transaction() as conn:
+        s.note_edits(conn, {"ليلى": new, "Carol": old})  # an older edit never wins
+    assert s.last_edits(["ليلى", "Carol", "Nobody"]) == {"ليلى": new, "Carol": new}
+    assert s.last_edits(["carol"]) == {}  # names are exact keys

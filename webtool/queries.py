@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from bot.store import (
+    activity,
     awards,
     entries,
     entry_languages,
@@ -582,6 +583,9 @@ def person(conn: Connection, username: str) -> dict[str, Any] | None:
     person_row = (
         conn.execute(sa.select(people).where(people.c.username == username)).mappings().first()
     )
+    last_edit = conn.execute(
+        sa.select(activity.c.last_edit).where(activity.c.username == username)
+    ).scalar()
     if not (entry_rows or match_rows or award_rows or waiting_row or person_row):
         return None
     views = [entry_view(kind, data or {}) for kind, data in entry_rows]
@@ -591,7 +595,7 @@ def person(conn: Connection, username: str) -> dict[str, Any] | None:
     return {
         "username": username,
         "wiki": person_row["wiki"] if person_row else None,
-        "last_edit": _iso(person_row["last_edit"]) if person_row else None,
+        "last_edit": _iso(last_edit),
         "signups": grouped.get("signup", []),
         "offers": grouped.get("offer", []),
         "needs": grouped.get("need", []),
