@@ -41,6 +41,7 @@ from bot.matching.vector import (
     mentor_arrays,
     mentor_points,
     popcount,
+    sort_keys,
 )
 
 SHORTLIST = 8
@@ -315,22 +316,24 @@ def _shortlist(
 ) -> tuple[I64, I64, I64]:
     """Deduplicated candidate arcs with their points: top SHORTLIST per learner + backbone."""
     nm = ma.side.n
-    # Plain np.sort of packed int64 keys (SIMD quicksort) is ~10x faster than argsort here.
-    keys = np.sort(np.concatenate([cl * nm + cm, bl * nm + bm]))
+    # Sorting packed int64 keys (SIMD quicksort) is ~10x faster than argsort here.
+    keys = sort_keys(np.concatenate([cl * nm + cm, bl * nm + bm]))
     keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
     cl, cm = keys // nm, keys % nm
     pts = mentor_points(la, ma, cl, cm)
     # Re-sort by learner, best first, then mentor: (learner, 1000 - points, mentor) packed.
-    packed = np.sort((cl * (MAX_POINTS + 1) + (MAX_POINTS - pts)) * nm + cm)
+    packed = sort_keys((cl * (MAX_POINTS + 1) + (MAX_POINTS - pts)) * nm + cm)
     cm = packed % nm
     rest = packed // nm
     pts = MAX_POINTS - rest % (MAX_POINTS + 1)
     cl = rest // (MAX_POINTS + 1)
-    bkeys = np.sort(bl * nm + bm)
-    pair = cl * nm + cm
-    pos = np.minimum(np.searchsorted(bkeys, pair), max(len(bkeys) - 1, 0))
-    backbone = bkeys[pos] == pair if len(bkeys) else np.zeros(len(pair), dtype=np.bool_)
-    rank = np.arange(len(cl)) - np.searchsorted(cl, cl, "left")
+    # A learner has at most one backbone mentor: look it up by learner, no search needed.
+    backbone_of = np.full(la.side.n, -1, dtype=np.int64)
+    backbone_of[bl] = bm
+    backbone = backbone_of[cl] == cm
+    # Rank inside each learner's run (cl is sorted): position minus the run's start.
+    starts = np.flatnonzero(np.concatenate([[True], cl[1:] != cl[:-1]]))
+    rank = np.arange(len(cl)) - np.repeat(starts, np.diff(np.append(starts, len(cl))))
     keep = (rank < SHORTLIST) | full[cl] | backbone
     return cl[keep], cm[keep], pts[keep]
 

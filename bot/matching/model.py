@@ -218,10 +218,14 @@ def _str_list(record: Mapping[str, object], key: str, where: str) -> tuple[str, 
         return ()
     if isinstance(value, str):  # tolerate "ar, en"
         value = value.split(",")
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, list):
         raise MatchInputError(f"{where}: {key!r} must be a list of strings")
-    items = dict.fromkeys(v.strip() for v in cast(list[str], value))
-    items.pop("", None)
+    try:  # of the JSON types only strings have .strip(): one pass checks and cleans
+        items = [v.strip() for v in value]
+    except AttributeError:
+        raise MatchInputError(f"{where}: {key!r} must be a list of strings") from None
+    if "" in items or len(set(items)) != len(items):
+        items = [v for v in dict.fromkeys(items) if v]
     return tuple(items)
 
 
