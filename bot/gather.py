@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.authorship import PageHistory, Revision, empty_state, normalize_user, owner_of
+from bot.gcpause import paused_gc
 from bot.models import Event, Origin, ParseResult, Problem
 from bot.taxonomy import Taxonomy
 from bot.validate import Context, stray_problem, validate_all
@@ -92,10 +93,11 @@ def parse_text(
     text: str, core: Core, lang: str, wiki: str, page: str, today: date, revid: int = 0
 ) -> ParseResult:
     """Parse one text without history: what `python -m bot parse` does for files."""
-    raws, strays = extract(text, core.names, lang)
-    ctx = Context(core.taxonomy, core.vocabulary, wiki, page, today)
-    origins = [Origin(wiki, page, r.line, revid) for r in raws]
-    return validate_all(raws, strays, ctx, origins)
+    with paused_gc():
+        raws, strays = extract(text, core.names, lang)
+        ctx = Context(core.taxonomy, core.vocabulary, wiki, page, today)
+        origins = [Origin(wiki, page, r.line, revid) for r in raws]
+        return validate_all(raws, strays, ctx, origins)
 
 
 def check_page(
@@ -111,6 +113,23 @@ def check_page(
     today: date,
 ) -> tuple[dict[str, Any], ParseResult]:
     """Replay new revisions over the stored state; validate the entries now in force."""
+    with paused_gc():
+        return _check_page(
+            wiki, title, lang, core, state, revisions, current_text, organizers, today
+        )
+
+
+def _check_page(
+    wiki: str,
+    title: str,
+    lang: str,
+    core: Core,
+    state: dict[str, Any] | None,
+    revisions: Sequence[Revision],
+    current_text: str,
+    organizers: dict[str, str],
+    today: date,
+) -> tuple[dict[str, Any], ParseResult]:
     extractor = core.extractor(lang)
     history = PageHistory(state or empty_state(), extractor, organizers)
     history.apply(revisions)

@@ -347,13 +347,25 @@ class Taxonomy:
 # ---------------------------------------------------------------------- parsing helpers
 
 
+def _lcs(masks: Mapping[str, int], m: int, other: str) -> int:
+    """Length of the longest common subsequence of a word (given as its character position
+    masks and length `m`) and `other`: the bit-parallel algorithm of Allison and Dix."""
+    full = (1 << m) - 1
+    v = full
+    for ch in other:
+        u = v & masks.get(ch, 0)
+        v = ((v + u) | (v - u)) & full
+    return m - v.bit_count()
+
+
 class _CharCounts:
     """Fuzzy name search with ``difflib.get_close_matches``'s answers, for less work.
 
     difflib tries every name in turn and prunes with ``quick_ratio`` (characters in common,
     order ignored), an upper bound of the real ratio. Here that bound is computed for all
-    names at once from a names × characters count matrix; names are then scored best bound
-    first, and the search stops as soon as no bound left can change the answer.
+    names at once from a names × characters count matrix; the few names that pass get the
+    tighter longest-common-subsequence bound, are scored best bound first, and the search
+    stops as soon as no bound left can change the answer.
     """
 
     def __init__(self, names: list[str]) -> None:
@@ -378,22 +390,33 @@ class _CharCounts:
             col = self.column.get(ch)
             if col is not None:
                 common += np.minimum(self.counts[:, col], word.count(ch))
-        bound = 2.0 * common / (self.lengths + len(word))
-        rows = np.flatnonzero(bound >= cutoff)
+        loose = 2.0 * common / (self.lengths + len(word))
+        rows = np.flatnonzero(loose >= cutoff).tolist()
+        # A tighter bound for the survivors: difflib's matching blocks form a common
+        # subsequence, so its ratio never exceeds 2·LCS / (len(a) + len(b)).
+        masks: dict[str, int] = {}
+        for i, ch in enumerate(word):
+            masks[ch] = masks.get(ch, 0) | (1 << i)
+        tight = [
+            (2.0 * _lcs(masks, len(word), self.names[r]) / (len(self.names[r]) + len(word)), r)
+            for r in rows
+        ]
+        tight.sort(key=lambda pair: -pair[0])  # stable: ties keep the names' order
         matcher = difflib.SequenceMatcher()
         matcher.set_seq2(word)
         scored: list[tuple[float, str]] = []
         answer: list[str] = []
-        enough = -1.0  # a name whose bound is below this cannot change the answer
-        for row in rows[np.argsort(-bound[rows], kind="stable")]:
-            if bound[row] < enough:
+        enough = cutoff  # a name whose bound is below this cannot change the answer
+        for bound, row in tight:
+            if bound < enough:
                 break
             matcher.set_seq1(self.names[row])
             ratio = matcher.ratio()
             if ratio < cutoff:
                 continue
             scored.append((ratio, self.names[row]))
-            answer, enough = self._answer(scored, n, group, limit)
+            answer, reach = self._answer(scored, n, group, limit)
+            enough = max(cutoff, reach)
         return answer if scored else []
 
     @staticmethod

@@ -49,12 +49,11 @@ tie is broken by id, and the OR-Tools solvers are deterministic for a given grap
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from bot.gcpause import paused_gc
 from bot.matching.mentors import FULL_LIMIT, SHORTLIST, SolverError, assign_mentors
 from bot.matching.model import (
     Instance,
@@ -133,29 +132,6 @@ def _clean_peer(x: Peer) -> Peer:
     return replace(x, wants=w, offers=o, languages=g)
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for one run.
-
-    A big run allocates millions of small, acyclic objects (records, reasons, JSON dicts); each
-    allocation burst triggers collections that rescan the whole heap, which tripled the time
-    spent building the output. Reference counting still frees everything as usual.
-
-    On the way out, everything allocated meanwhile is handed straight to the oldest generation
-    (freeze, then unfreeze): otherwise the first allocation after ``gc.enable()`` scans those
-    millions of objects as "young" (half a second at 100k learners) to find no cycle.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
-
-
 def solve(
     learners: Sequence[Learner],
     mentors: Sequence[Mentor],
@@ -164,7 +140,7 @@ def solve(
     existing_peers: Sequence[tuple[str, str]] = (),
 ) -> MatchResult:
     """Match learners to mentors and peers to peers; ``existing`` pairs are (learner, mentor)."""
-    with _gc_paused():
+    with paused_gc():
         return _solve(learners, mentors, peers, existing, existing_peers)
 
 
@@ -205,7 +181,7 @@ def match_json(data: object) -> dict[str, Any]:
     The result holds only JSON types (typed ``Any`` so that callers can index it freely).
     Raises :class:`MatchInputError` (a ValueError) on a malformed instance.
     """
-    with _gc_paused():
+    with paused_gc():
         inst = instance_from_json(data)
         return _solve(
             inst.learners, inst.mentors, inst.peers, inst.existing, inst.existing_peers
