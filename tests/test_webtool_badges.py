@@ -383,6 +383,22 @@ def test_no_key_configured(world: World) -> None:
     assert assertion_path(row["id"], ".png") in page  # the rest of the page is all there
 
 
+def test_key_from_the_environment_signs_without_a_file(world: World) -> None:
+    """Toolforge's web service mounts no files: the PEM itself may come from an envvar."""
+    pem = world.key.read_text(encoding="utf-8")
+    config = load_config(None, environ={"SKILLMATCH_OB3_KEY": pem})
+    assert config.ob3_key == pem and pem not in repr(config)  # never printed
+    client = make_app(world, ob3_key_file="", ob3_key=pem).test_client()
+    row = world.rows["learner"]
+    token = get(client, f"/badges/credentials/{row['id']}").get_data(as_text=True)
+    jwk = get(client, "/badges/issuer/jwks.json").get_json()["keys"][0]
+    assert ob3.verify_credential(token, pem_from_jwk(jwk))["credentialSubject"]
+    assert jwk == get(client, ob3.token_header(token)["kid"]).get_json()
+    broken = make_app(world, ob3_key_file="", ob3_key="not a key").test_client()
+    response = get(broken, f"/badges/credentials/{row['id']}", 503)
+    assert "not a key" not in response.get_data(as_text=True)
+
+
 def test_unusable_key_is_a_503_that_hides_the_path(world: World, tmp_path: Path) -> None:
     bad = tmp_path / "secret-name-not-a-key.pem"
     bad.write_text("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")

@@ -247,20 +247,26 @@ def jwk_thumbprint(public_pem: bytes) -> str:
 
 def signing_key() -> SigningKey:
     """The configured key; 404 when none is configured, 503 when it cannot be used."""
-    path = state().config.ob3_key_file
-    if not path:
+    config = state().config
+    path, pem = config.ob3_key_file, config.ob3_key
+    if not (path or pem):
         raise BadgeProblem(404, "badge-credential-unconfigured")
     keys: dict[str, SigningKey] = flask.current_app.extensions.setdefault("skillmatch-ob3", {})
-    found = keys.get(path)
+    cache = "environment" if pem else path
+    found = keys.get(cache)
     if found is None:
         try:
-            private = ob3.load_private_key_file(os.path.expanduser(path))
+            if pem:  # SKILLMATCH_OB3_KEY: a web service on Toolforge mounts no files
+                private = pem.encode("utf-8")
+            else:
+                private = ob3.load_private_key_file(os.path.expanduser(path))
             public = ob3.public_key_pem(private)
         except (OSError, ValueError, TypeError, UnsupportedAlgorithm) as exc:
             # The path is the operator's; the reason goes to the log, never to the reader.
-            log.error("cannot use the OB 3.0 signing key %s: %s", path, type(exc).__name__)
+            where = "from SKILLMATCH_OB3_KEY" if pem else path
+            log.error("cannot use the OB 3.0 signing key %s: %s", where, type(exc).__name__)
             raise BadgeProblem(503, "badge-credential-unavailable") from None
-        found = keys[path] = SigningKey(private, public, jwk_thumbprint(public))
+        found = keys[cache] = SigningKey(private, public, jwk_thumbprint(public))
     return found
 
 

@@ -118,6 +118,7 @@ class ToolConfig:
     issuer_url: str = ""
     issuer_email: str = ""
     ob3_key_file: str = ""
+    ob3_key: str = field(default="", repr=False)  # the PEM itself (a Toolforge envvar)
 
     def wiki(self, wiki_id: str) -> WikiConfig | None:
         for wiki in self.wikis:
@@ -136,6 +137,7 @@ _ENV_KEYS: dict[str, str] = {
     "SKILLMATCH_CACHE_SECONDS": "cache_seconds",
     "SKILLMATCH_WIKIS": "wikis",  # JSON list of wiki objects
     "SKILLMATCH_OB3_KEY_FILE": "ob3_key_file",  # PEM path of the OB 3.0 signing key
+    "SKILLMATCH_OB3_KEY": "ob3_key",  # or the PEM itself, where no file is mounted
 }
 _ISSUER_KEYS = ("name", "url", "email")
 
@@ -201,7 +203,8 @@ def _coerce(values: dict[str, Any]) -> ToolConfig:
     if "create_local_schema" in values:
         values["create_local_schema"] = bool(values["create_local_schema"])
     text_keys = ("store_url", "base_url", "contact", "source_url", "taxonomy_path")
-    for key in (*text_keys, "issuer_name", "issuer_url", "issuer_email", "ob3_key_file"):
+    secrets = ("ob3_key_file", "ob3_key")
+    for key in (*text_keys, "issuer_name", "issuer_url", "issuer_email", *secrets):
         if key in values and not isinstance(values[key], str):
             raise ConfigError(f"'{key}' must be a string")
     if "base_url" in values:
