@@ -34,8 +34,9 @@ def party_outcomes(
     """Each party's standing word on this match.
 
     A party's newest confirmation counts. ``withdrawn`` takes back a completion or a
-    refusal made before it, leaving an earlier acceptance standing: "we did not finish
-    after all" returns an active match to active, not to a fresh proposal.
+    refusal made before it; a completion taken back still shows that the person had
+    accepted, so "we did not finish after all" returns a completed match to active, not to
+    a fresh proposal.
     """
     said: dict[str, list[tuple[int, str]]] = {}
     for c in confirmations:
@@ -45,11 +46,13 @@ def party_outcomes(
     for user, items in said.items():
         items.sort()
         withdrawn_at = max((rev for rev, o in items if o == "withdrawn"), default=-1)
-        standing = [
-            o
-            for rev, o in items
-            if o != "withdrawn" and not (o in ("completed", "declined") and rev < withdrawn_at)
-        ]
+        standing = []
+        for rev, o in items:
+            if o == "withdrawn" or (o == "declined" and rev < withdrawn_at):
+                continue
+            if o == "completed" and rev < withdrawn_at:
+                o = "accepted"
+            standing.append(o)
         if standing:
             out[user] = standing[-1]
     return out
@@ -57,14 +60,16 @@ def party_outcomes(
 
 def derive_state(match: Mapping[str, Any], outcomes: Mapping[str, str]) -> str:
     said = [outcomes.get(match["a"]), outcomes.get(match["b"])]
+    if match["state"] == "ended":
+        # The pair no longer obeys the hard rules: it stays ended, unless both say they
+        # finished what they started (a completion still earns its badges).
+        return "completed" if said == ["completed", "completed"] else "ended"
     if "declined" in said:
         return "declined"
     if said == ["completed", "completed"]:
         return "completed"
     if all(s in ("accepted", "completed") for s in said):
         return "active"
-    if match["state"] == "ended":
-        return "ended"
     return "proposed"
 
 
@@ -89,6 +94,9 @@ def apply(
                 Problem(c.origin, "Skill match confirm", "not-match-party", (c.user, c.match_id))
             )
     due = now - timedelta(days=reminder_days)
+    spoke: dict[str, set[str]] = {}
+    for c in confirmations:
+        spoke.setdefault(c.match_id, set()).add(c.user)
     for row in rows:
         outcomes = party_outcomes(row, confirmations)
         state = derive_state(row, outcomes)
@@ -97,8 +105,11 @@ def apply(
             new["state"] = state
             new["updated"] = now
         out.rows.append(new)
-        if state == "proposed" and not row.get("reminded") and row["created"] <= due:
+        # A proposal that never moved: one that was active once (its ``updated`` differs
+        # from ``created``) is not nagged, nor is anyone who answered and took it back.
+        untouched = row.get("updated") in (None, row["created"])
+        if state == "proposed" and untouched and not row.get("reminded") and row["created"] <= due:
             for user in (row["a"], row["b"]):
-                if user not in outcomes:
+                if user not in spoke.get(row["id"], ()):
                     out.reminders.append((new, user))
     return out

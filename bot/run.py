@@ -316,6 +316,13 @@ class Runner:
             for w in result.waiting
             if w.id in inputs.people and w.id not in paired  # a peer partner is not "waiting"
         ]
+        reminders = []
+        for row, user in life.reminders:
+            planned = changed.get(row["id"], row)  # what the plan made of it wins
+            if planned["state"] != "proposed":
+                continue  # ended by this very run: nothing to remind of
+            changed[row["id"]] = planned = {**planned, "reminded": now}
+            reminders.append((planned, user))
         with self.store.transaction() as conn:
             for row in changed.values():
                 self.store.save_match(
@@ -330,8 +337,7 @@ class Runner:
             for row in plan.new:
                 for user in (row["a"], row["b"]):
                     self._queue(conn, inputs.people.get(user), partial(self._match_msg, row, user))
-            for row, user in life.reminders:
-                self.store.save_match(conn, {**row, "reminded": now})
+            for row, user in reminders:
                 self._queue(conn, inputs.people.get(user), partial(self._reminder_msg, row, user))
         self.report.matches = len(result.matches) + len(result.peer_pairs)
         self.report.new_matches = len(plan.new)
@@ -429,7 +435,13 @@ class Runner:
                 )
             for award in diff.reinstated:
                 self.store.save_award(
-                    conn, {**by_id[award.id], "revoked": False, "revocation_reason": None}
+                    conn,
+                    {
+                        **by_id[award.id],
+                        "revoked": False,
+                        "revocation_reason": None,
+                        "evidence": list(award.evidence),  # it may rest on new facts now
+                    },
                 )
             for award in diff.evidence_changed:
                 self.store.save_award(conn, {**by_id[award.id], "evidence": list(award.evidence)})

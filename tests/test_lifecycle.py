@@ -46,6 +46,7 @@ def test_withdrawal_takes_back_completion_but_keeps_acceptance() -> None:
         said("Alice", "withdrawn", 4),
     ]
     assert state([*confs, said("Alice", "completed", 3)]) == "active"
+    # A completion taken back still shows the person had accepted: active, not proposed.
     assert (
         state(
             [
@@ -54,8 +55,20 @@ def test_withdrawal_takes_back_completion_but_keeps_acceptance() -> None:
                 said("Alice", "withdrawn", 4),
             ]
         )
-        == "proposed"
+        == "active"
     )
+    # A refusal taken back leaves no word at all: the proposal stands again.
+    assert state([said("Alice", "declined", 1), said("Alice", "withdrawn", 2)]) == "proposed"
+
+
+def test_an_ended_match_stays_ended_unless_both_completed() -> None:
+    both_accepted = [said("Alice", "accepted", 1), said("Carol", "accepted", 2)]
+    assert state(both_accepted, state="ended") == "ended"
+    assert state([said("Alice", "declined", 1)], state="ended") == "ended"
+    done = [said("Alice", "completed", 1), said("Carol", "completed", 2)]
+    assert state(done, state="ended") == "completed"
+    out = apply([row(state="ended", updated=NOW)], both_accepted, now=NOW, reminder_days=14)
+    assert out.rows[0] == row(state="ended", updated=NOW)  # no change, no new timestamp
 
 
 def test_confirmations_of_others_and_unknown_ids_are_problems() -> None:
@@ -77,3 +90,13 @@ def test_one_reminder_to_the_silent_party_after_the_delay() -> None:
     assert again.reminders == []
     fresh = apply([row(created=datetime(2026, 11, 20))], [], now=NOW, reminder_days=14)
     assert fresh.reminders == []
+
+
+def test_no_reminder_for_who_answered_or_for_a_proposal_that_moved() -> None:
+    old = datetime(2026, 11, 1)
+    took_back = [said("Alice", "declined", 1), said("Alice", "withdrawn", 2)]
+    out = apply([row(created=old, updated=old)], took_back, now=NOW, reminder_days=14)
+    assert out.rows[0]["state"] == "proposed"
+    assert [user for _, user in out.reminders] == ["Carol"]  # Alice answered, then took it back
+    was_active = row(created=old, updated=datetime(2026, 11, 10))  # active once, then not
+    assert apply([was_active], [], now=NOW, reminder_days=14).reminders == []
