@@ -12,7 +12,11 @@ before and after each one:
 * an entry removed by someone else stays in force until the owner's own next
   edit of the page leaves it out, so nobody loses data to another's edit;
 * removing an entry that was never accepted is always fine (that is how a
-  forgery is cleaned up).
+  forgery is cleaned up);
+* putting back the exact text of an owner's entry that someone else removed (a
+  revert) restores it: that is the owner's own version again, not a forgery;
+* a revision whose text is hidden (revision deletion) is skipped, and the next
+  visible revision's changes count as made by either of their authors.
 
 The state is plain JSON so the store can keep it and a later run continues
 from the last revision it saw, reading only newer ones.
@@ -96,13 +100,18 @@ class PageHistory:
     organizers: dict[str, str]
 
     def apply(self, revisions: Iterable[Revision]) -> None:
+        hidden: set[str] = set()  # authors of hidden revisions since the last visible one
         for rev in revisions:
-            if rev.text is not None:
-                self._apply_one(rev)
+            if rev.text is None:
+                hidden.add(normalize_user(rev.user))
+                continue
+            self._apply_one(rev, hidden)
+            hidden = set()
 
-    def _apply_one(self, rev: Revision) -> None:
+    def _apply_one(self, rev: Revision, hidden: set[str]) -> None:
         raws = self.extract(rev.text or "")
         author = normalize_user(rev.user)
+        authors = {author} | hidden  # whose edits the changes since `prev` may be
         by_key: dict[str, RawTemplate] = {}
         for raw in raws:
             if raw.kind == "Skill event":
@@ -123,17 +132,25 @@ class PageHistory:
                 raw = by_key[key]
                 owner = owner_of(raw, self.organizers)
                 owner_touched = owner_touched or owner == author
-                if owner is None or owner == author:
+                if owner is None or owner in authors:
+                    by = owner if owner in authors else author
                     entry = accepted.setdefault(key, {"count": 0})
-                    entry.update(text=raw.text, revid=rev.revid, author=author, owner=owner)
+                    if key in kept:  # the owner's own copy, back on the page
+                        kept.pop(key)
+                        delta -= 1
+                    entry.update(text=raw.text, revid=rev.revid, author=by, owner=owner)
                     entry["count"] += delta
-                    kept.pop(key, None)
-                else:
+                    continue
+                if key in kept:  # a revert put the owner's removed entry back as it was
+                    kept.pop(key)
+                    delta -= 1
+                if delta > 0:
                     bad = rejected.setdefault(key, {"count": 0})
                     bad.update(text=raw.text, revid=rev.revid, author=author, owner=owner or "")
                     bad["count"] += delta
             elif delta < 0:
-                owner_touched = self._remove(key, -delta, author, rev.revid) or owner_touched
+                removed_own = self._remove(key, -delta, authors, author, rev.revid)
+                owner_touched = removed_own or owner_touched
         # An owner who edits their own entries and leaves out one that someone else removed
         # has seen the page as it is: that confirms the removal.
         if owner_touched:
@@ -142,24 +159,33 @@ class PageHistory:
                 accepted.pop(key, None)
         self.state["prev"] = dict(now)
 
-    def _remove(self, key: str, count: int, author: str, revid: int) -> bool:
-        """Take `count` copies of an entry off; True when the author removed their own entry."""
+    def _remove(self, key: str, count: int, authors: set[str], author: str, revid: int) -> bool:
+        """Take `count` copies of an entry off; True when the author removed their own entry.
+
+        The owner's removal takes their accepted copy first (editing one's entry next to a
+        verbatim forgery of it must not leave the old version in force); anyone else's
+        removal takes rejected copies first.
+        """
         rejected, accepted = self.state["rejected"], self.state["accepted"]
-        if key in rejected:
+        entry = accepted.get(key)
+        owner: str | None = entry.get("owner") if entry is not None else None
+        own = entry is not None and (owner is None or owner in authors)
+        if own and entry is not None:
+            taken = min(count, entry["count"])
+            entry["count"] -= taken
+            count -= taken
+            if entry["count"] <= 0:
+                del accepted[key]
+        if count and key in rejected:
             taken = min(count, rejected[key]["count"])
             rejected[key]["count"] -= taken
             count -= taken
             if rejected[key]["count"] == 0:
                 del rejected[key]
-        if count == 0 or key not in accepted:
-            return False
-        entry = accepted[key]
-        owner: str | None = entry.get("owner")
-        if owner is None or owner == author:
-            entry["count"] -= count
-            if entry["count"] <= 0:
-                del accepted[key]
+        if own:
             return owner == author
+        if count == 0 or entry is None:
+            return False
         self.state["kept"][key] = {"owner": owner, "by": author, "revid": revid}
         return False
 

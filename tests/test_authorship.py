@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.authorship import Revision
 from bot.gather import check_page
 from bot.models import ParseResult
-from tests.helpers import TODAY, core
+from tests.helpers import TODAY, codes, core
 
 A = "{{Skill signup|user=Alice|wants=Lua|languages=en}}"
 A2 = "{{Skill signup|user=Alice|wants=SPARQL|languages=en}}"
@@ -163,3 +163,50 @@ def test_hidden_revision_is_skipped() -> None:
         today=TODAY,
     )
     assert wants(r) == {"Alice": ["lua"]}
+
+
+def test_owner_editing_next_to_a_verbatim_forgery_updates_their_entry() -> None:
+    """Mallory copies Alice's entry verbatim; Alice then edits her copy: her new version
+    is the one in force, and the leftover copy is still reported."""
+    p = Page()
+    p.edit("Alice", A)
+    forged = p.edit("Mallory", A + "\n" + A)
+    assert "not-own-entry" in codes(forged)
+    r = p.edit("Alice", A2 + "\n" + A)
+    assert wants(r) == {"Alice": ["sparql"]}
+    assert "not-own-entry" in codes(r)  # Mallory's copy is still on the page
+
+
+def test_a_revert_restores_the_owners_entry_without_blaming_the_reverter() -> None:
+    p = Page()
+    p.edit("Alice", A)
+    p.edit("Mallory", A_FORGED)
+    r = p.edit("Admin", A)  # an administrator reverts Mallory
+    assert wants(r)["Alice"] == ["lua"]
+    assert codes(r) == []  # neither "added by Admin" nor "removed by Mallory"
+    assert r.signups[0].origin.author == "Alice" and r.signups[0].origin.revid == 1
+
+
+def test_changes_across_a_hidden_revision_belong_to_its_author_too() -> None:
+    """Bob adds his entry in a revision later hidden (it also held private data); Carol's
+    next edit must not be read as Carol forging Bob's entry."""
+    p = Page()
+    p.edit("Alice", A)
+    p.revid += 2
+    p.text = A + "\n" + B
+    p.state, r = check_page(
+        wiki="w",
+        title="P",
+        lang="en",
+        core=core(),
+        state=p.state,
+        revisions=[
+            Revision(p.revid - 1, 1, "Bob", "", None),
+            Revision(p.revid, p.revid - 1, "Carol", "", p.text),
+        ],
+        current_text=p.text,
+        organizers={},
+        today=TODAY,
+    )
+    assert wants(r) == {"Alice": ["lua"], "Bob": ["lua"]}
+    assert codes(r) == []
