@@ -1,9 +1,15 @@
 """Banana-format messages for everything the bot writes on wikis.
 
 Wikimedia tools keep messages as `i18n/<lang>.json` with `$1` placeholders and
-`{{PLURAL:$1|one|other}}`, so translatewiki.net can sync them. The bot renders
-them to wikitext itself; parameters are escaped by the caller before they are
+`{{PLURAL:$1|…}}`, so translatewiki.net can sync them. The bot renders them to
+wikitext itself; parameters are escaped by the caller before they are
 substituted, never after, so a message may carry links while values cannot.
+
+`{{PLURAL:$n|…}}` follows MediaWiki (bot/plurals.py, shared with the web tool):
+forms in the order of the language's CLDR categories (Arabic has six, Japanese
+one), explicit `0=…` forms first, and the rules of the language the text came
+from, so an English text that filled in for a missing translation keeps English
+plurals.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ import json
 import re
 from functools import cache
 from pathlib import Path
+
+from bot import plurals
 
 I18N_DIR = Path(__file__).with_name("i18n")
 _PLURAL = re.compile(r"\{\{PLURAL:\s*\$(\d+)\s*\|([^{}]*)\}\}", re.IGNORECASE)
@@ -50,16 +58,6 @@ def available_languages(directory: Path = I18N_DIR) -> list[str]:
     return sorted(p.stem for p in directory.glob("*.json") if p.stem != "qqq")
 
 
-def _plural_form(n: str, forms: list[str]) -> str:
-    try:
-        count = abs(float(n.replace(",", "")))
-    except ValueError:
-        count = 2
-    if len(forms) == 1:
-        return forms[0]
-    return forms[0] if count == 1 else forms[1]
-
-
 class Messages:
     """Messages of one language, with the fallback chain applied per key."""
 
@@ -68,21 +66,30 @@ class Messages:
         self.directory = directory
         self._chain = chain(lang)
 
-    def raw(self, key: str) -> str:
+    def lookup(self, key: str) -> tuple[str, str] | None:
+        """(text, language it came from) along the fallback chain, or None for an unknown key."""
         for code in self._chain:
             text = _load(code, self.directory).get(key)
             if text is not None:
-                return text
-        return f"⧼{key}⧽"
+                return text, code
+        return None
+
+    def raw(self, key: str) -> str:
+        found = self.lookup(key)
+        return found[0] if found is not None else f"⧼{key}⧽"
 
     def __call__(self, key: str, *params: object) -> str:
         """Fill `$1…` with already-escaped strings."""
         values = [str(p) for p in params]
-        text = self.raw(key)
+        found = self.lookup(key)
+        if found is None:
+            return f"⧼{key}⧽"
+        text, lang = found
 
         def plural(m: re.Match[str]) -> str:
             idx = int(m.group(1)) - 1
-            return _plural_form(values[idx] if idx < len(values) else "2", m.group(2).split("|"))
+            value = values[idx] if idx < len(values) else "2"
+            return plurals.select(lang, value, m.group(2).split("|"))
 
         text = _PLURAL.sub(plural, text)
 

@@ -32,6 +32,10 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
+from bot.plurals import PLURAL_ORDER
+from bot.plurals import plural_category as plural_category
+from bot.plurals import select as select_plural
+
 log = logging.getLogger(__name__)
 
 I18N_DIR = Path(__file__).resolve().parent / "i18n"
@@ -110,37 +114,9 @@ AUTONYMS: Mapping[str, str] = {
     "zh": "中文",
 }
 
-# CLDR plural categories in the order MediaWiki's {{PLURAL:}} expects forms for each language.
-_PLURAL_ORDER: Mapping[str, tuple[str, ...]] = {
-    "ar": ("zero", "one", "two", "few", "many", "other"),
-    "ja": ("other",),
-    "ko": ("other",),
-    "zh": ("other",),
-    "id": ("other",),
-}
-
-
-def plural_category(lang: str, n: int) -> str:
-    """The CLDR plural category of ``n`` (integers only) for the languages we ship and English."""
-    base = lang.split("-")[0]
-    n = abs(n)
-    if base in ("ja", "ko", "zh", "id"):
-        return "other"
-    if base == "ar":
-        if n == 0:
-            return "zero"
-        if n == 1:
-            return "one"
-        if n == 2:
-            return "two"
-        if 3 <= n % 100 <= 10:
-            return "few"
-        if 11 <= n % 100 <= 99:
-            return "many"
-        return "other"
-    if base == "fr":
-        return "one" if n in (0, 1) else "other"
-    return "one" if n == 1 else "other"
+# CLDR plural categories in the order MediaWiki's {{PLURAL:}} expects forms for each language, and
+# the category of a number: one implementation for the bot and the web tool (bot/plurals.py).
+_PLURAL_ORDER: Mapping[str, tuple[str, ...]] = PLURAL_ORDER
 
 
 def valid_code(code: str) -> bool:
@@ -302,22 +278,8 @@ def choose(
 
 
 def _choose_plural(forms: list[str], lang: str, n: int) -> str:
-    explicit = {}
-    plain = []
-    for form in forms:
-        head, sep, tail = form.partition("=")
-        if sep and head.strip().isdigit():
-            explicit[int(head.strip())] = tail
-        else:
-            plain.append(form)
-    if n in explicit:
-        return explicit[n]
-    if not plain:
-        return ""
-    order = _PLURAL_ORDER.get(lang.split("-")[0], ("one", "other"))
-    category = plural_category(lang, n)
-    index = order.index(category) if category in order else len(order) - 1
-    return plain[min(index, len(plain) - 1)]
+    """MediaWiki's choice among ``{{PLURAL:}}`` forms (explicit ``N=`` forms first)."""
+    return select_plural(lang, n, forms)
 
 
 _PLURAL = re.compile(r"\{\{PLURAL:\$(\d+)\|([^{}]*)\}\}")
