@@ -17,6 +17,13 @@ registered claims must agree with the credential body. Any changed byte fails.
 
 The key is operator-supplied (a PEM file path in config); `generate_key` makes one for
 development. Publish `public_jwk(...)` at the `kid` URL so verifiers can fetch it.
+
+Revocation: a signed token verifies offline forever, so every credential carries a
+``credentialStatus`` of type ``1EdTechRevocationList`` (the 1EdTech Revocation List Status
+Method that OB 3.0 names) pointing at the issuer's revocation list, ``/badges/revocations``:
+``{"id", "issuer", "revokedCredentials": [{"id", "revocationReason"?}]}``. `revocation_list`
+builds that document from the store's revoked awards; `check_revocation` (or
+``verify_credential(..., revocation_list=...)``) checks a credential against a fetched list.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import binascii
 import json
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -50,6 +57,7 @@ ACHIEVEMENT_SCHEMA = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 )
 ALG = "EdDSA"
+REVOCATION_LIST_TYPE = "1EdTechRevocationList"
 # A fixed namespace so the credential id (urn:uuid) is a pure function of the award id.
 _CREDENTIAL_NS = uuid.UUID("0c4b8f64-7a1e-5d0c-9b57-6b1d2f3a9e10")
 _B64URL_RE = re.compile(r"^[A-Za-z0-9_-]*$")
@@ -60,6 +68,14 @@ JsonDict = dict[str, Any]
 
 class CredentialError(ValueError):
     """The token is malformed, tampered with, or not signed by the given key."""
+
+
+class CredentialRevokedError(CredentialError):
+    """The issuer's revocation list names the credential; ``reason`` is the list's, if any."""
+
+    def __init__(self, reason: str | None = None) -> None:
+        super().__init__("credential has been revoked" + (f": {reason}" if reason else ""))
+        self.reason = reason
 
 
 # -- keys --------------------------------------------------------------------------------------
@@ -141,6 +157,37 @@ def _iso(when: date | datetime) -> str:
 def credential_id(award_id: str) -> str:
     """Stable ``urn:uuid:`` id for the credential of an award."""
     return f"urn:uuid:{uuid.uuid5(_CREDENTIAL_NS, award_id)}"
+
+
+def revocation_list_url(base_url: str) -> str:
+    """Where the issuer publishes its revocation list (next to ``/badges/issuer``)."""
+    return issuer_url(base_url).removesuffix("/issuer") + "/revocations"
+
+
+def credential_status(base_url: str) -> JsonDict:
+    """The ``credentialStatus`` every credential carries: a pointer to the revocation list."""
+    return {"id": revocation_list_url(base_url), "type": REVOCATION_LIST_TYPE}
+
+
+def revocation_list(base_url: str, revoked: Iterable[tuple[str, str | None]]) -> JsonDict:
+    """The 1EdTech revocation list for the revoked awards ``(award id, reason or None)``.
+
+    Credential ids are a pure function of award ids, so a credential downloaded before its
+    award was revoked is listed without remembering which tokens were ever handed out.
+    Entries are sorted, so the document (and its ETag) changes only when a revocation does.
+    """
+    entries: list[JsonDict] = []
+    for award_id, reason in revoked:
+        entry: JsonDict = {"id": credential_id(award_id)}
+        if reason:
+            entry["revocationReason"] = reason
+        entries.append(entry)
+    entries.sort(key=lambda e: str(e["id"]))
+    return {
+        "id": revocation_list_url(base_url),
+        "issuer": issuer_url(base_url),
+        "revokedCredentials": entries,
+    }
 
 
 def issuer_profile(base_url: str, name: str, url: str, email: str | None = None) -> JsonDict:
@@ -240,6 +287,7 @@ def open_badge_credential(
             "achievement": ach,
         },
         "credentialSchema": [{"id": ACHIEVEMENT_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
+        "credentialStatus": credential_status(base_url),
     }
     if evidence_urls:
         doc["evidence"] = [{"id": u, "type": ["Evidence"]} for u in evidence_urls]
@@ -323,11 +371,15 @@ def verify_credential(
     *,
     now: datetime | None = None,
     leeway_seconds: int = 300,
+    revocation_list: Mapping[str, Any] | None = None,
 ) -> JsonDict:
     """Check the signature and claims of a VC-JWT; return the credential (with its claims).
 
     Raises CredentialError on any malformation, tampering, wrong key, a credential not yet
     valid (``nbf``) or expired (``exp``), or claims that contradict the credential body.
+    With ``revocation_list`` (the document the caller fetched from the credential's
+    ``credentialStatus.id``) it also raises CredentialRevokedError when the list names the
+    credential; fetching stays with the caller, so this function does no I/O.
     """
     if not isinstance(token, str) or not token.isascii():
         raise CredentialError("token must be ASCII text")
@@ -360,7 +412,40 @@ def verify_credential(
     if not isinstance(payload, dict):
         raise CredentialError("payload is not a JSON object")
     _check_claims(payload, now or datetime.now(UTC), leeway_seconds)
+    if revocation_list is not None:
+        check_revocation(payload, revocation_list)
     return payload
+
+
+def check_revocation(cred: Mapping[str, Any], revocations: Mapping[str, Any]) -> None:
+    """Raise CredentialRevokedError when ``revocations`` lists ``cred``.
+
+    The list must be the one the credential's ``1EdTechRevocationList`` status names and be
+    published by the credential's issuer; anything else raises CredentialError, so a verifier
+    handed some other (empty) list cannot be made to accept a revoked credential.
+    """
+    status = cred.get("credentialStatus")
+    statuses = status if isinstance(status, list) else [status]
+    urls = {
+        s.get("id")
+        for s in statuses
+        if isinstance(s, Mapping) and s.get("type") == REVOCATION_LIST_TYPE
+    }
+    if not urls:
+        raise CredentialError(f"credential has no {REVOCATION_LIST_TYPE} status")
+    if not isinstance(revocations, Mapping) or revocations.get("id") not in urls:
+        raise CredentialError("revocation list is not the one the credential names")
+    issuer = cred.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    if revocations.get("issuer") != issuer_id:
+        raise CredentialError("revocation list is not from the credential's issuer")
+    entries = revocations.get("revokedCredentials")
+    if not isinstance(entries, list):
+        raise CredentialError("revocation list has no revokedCredentials array")
+    for entry in entries:
+        if isinstance(entry, Mapping) and entry.get("id") == cred.get("id"):
+            reason = entry.get("revocationReason")
+            raise CredentialRevokedError(reason if isinstance(reason, str) and reason else None)
 
 
 def _check_claims(payload: Mapping[str, Any], now: datetime, leeway: int) -> None:

@@ -232,3 +232,87 @@ def test_sign_refuses_non_credentials_and_wrong_keys(keys: tuple[bytes, bytes]) 
         ob3.sign_credential({"type": "Thing"}, private, KID)
     with pytest.raises(ValueError):
         ob3.sign_credential(make_credential(), public, KID)
+
+
+# -- revocation (1EdTech Revocation List Status Method) ------------------------------------------
+
+
+def make_award_credential(user: str) -> tuple[str, dict[str, Any]]:
+    """An award id and its credential, for a user of our choosing (distinct ids)."""
+    ev = ("match:M1",)
+    aid = award_id("learner", user, "lua", ev)
+    award = Award(aid, user, "learner", "lua", date(2025, 2, 3), ev)
+    cred = ob3.open_badge_credential(
+        BASE,
+        award,
+        default_catalog().get("learner"),
+        issuer_name="SkillMatch",
+        issuer_homepage="https://meta.wikimedia.org/wiki/SkillMatch",
+        recipient_identity=ALICE,
+        salt="pepper",
+        skill_label="Lua",
+    )
+    return award.id, cred
+
+
+def test_every_credential_points_at_the_revocation_list() -> None:
+    status = {"id": BASE + "/badges/revocations", "type": "1EdTechRevocationList"}
+    assert make_credential()["credentialStatus"] == status
+    assert make_credential("mentor-10", None)["credentialStatus"] == status
+    assert ob3.revocation_list_url(BASE + "/") == status["id"]
+
+
+def test_revocation_list_document() -> None:
+    doc = ob3.revocation_list(BASE, [("b" * 32, "Mentorship withdrawn"), ("a" * 32, None)])
+    assert doc == {
+        "id": BASE + "/badges/revocations",
+        "issuer": ob.issuer_url(BASE),
+        "revokedCredentials": sorted(
+            [
+                {"id": ob3.credential_id("b" * 32), "revocationReason": "Mentorship withdrawn"},
+                {"id": ob3.credential_id("a" * 32)},
+            ],
+            key=lambda e: e["id"],
+        ),
+    }
+    assert ob3.revocation_list(BASE, [])["revokedCredentials"] == []
+
+
+def test_verify_against_the_revocation_list(keys: tuple[bytes, bytes]) -> None:
+    """A token signed before its award was revoked stops verifying once the list names it."""
+    private, public = keys
+    revoked_id, revoked = make_award_credential("Dave")
+    valid_id, valid = make_award_credential("Erin")
+    revoked_token = ob3.sign_credential(revoked, private, KID)
+    valid_token = ob3.sign_credential(valid, private, KID)
+    before = ob3.revocation_list(BASE, [])
+    after = ob3.revocation_list(BASE, [(revoked_id, "Mentorship withdrawn")])
+    assert ob3.verify_credential(revoked_token, public, revocation_list=before)
+    assert ob3.verify_credential(revoked_token, public)  # no list given: signature only
+    with pytest.raises(ob3.CredentialRevokedError, match="Mentorship withdrawn") as caught:
+        ob3.verify_credential(revoked_token, public, revocation_list=after)
+    assert caught.value.reason == "Mentorship withdrawn"
+    assert isinstance(caught.value, ob3.CredentialError)
+    assert ob3.verify_credential(valid_token, public, revocation_list=after)["id"] == valid["id"]
+    assert valid_id != revoked_id
+
+
+def test_revocation_list_must_be_the_credentials_own(keys: tuple[bytes, bytes]) -> None:
+    private, public = keys
+    award, cred = make_award_credential("Dave")
+    token = ob3.sign_credential(cred, private, KID)
+    listed = ob3.revocation_list(BASE, [(award, None)])
+    other_site = ob3.revocation_list("https://elsewhere.example", [])
+    for bad in (
+        other_site,
+        {**listed, "revokedCredentials": []} | {"issuer": "https://evil.example/issuer"},
+        {"id": listed["id"], "issuer": listed["issuer"]},
+    ):
+        with pytest.raises(ob3.CredentialError) as caught:
+            ob3.verify_credential(token, public, revocation_list=bad)
+        assert not isinstance(caught.value, ob3.CredentialRevokedError)
+    statusless = {k: v for k, v in cred.items() if k != "credentialStatus"}
+    with pytest.raises(ob3.CredentialError, match="1EdTechRevocationList"):
+        ob3.check_revocation(statusless, listed)
+    with pytest.raises(ob3.CredentialRevokedError):
+        ob3.check_revocation({**cred, "credentialStatus": [cred["credentialStatus"]]}, listed)

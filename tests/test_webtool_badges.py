@@ -371,6 +371,62 @@ def test_credential_language(client: FlaskClient, world: World) -> None:
     assert cred["name"] == CATALOG.get("learner").localized("fr", "SPARQL").name
 
 
+def test_revocation_list_names_credentials_revoked_later(tmp_path: Path) -> None:
+    """A token downloaded while the award was valid stops verifying once the bot revokes it."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    store = Store(url)
+    store.create_schema()
+    rows = add_awards(store)
+    client = make_app(World(url, rows, write_key(tmp_path))).test_client()
+    public = pem_from_jwk(get(client, "/badges/issuer/jwks.json").get_json()["keys"][0])
+    tokens = {
+        name: get(client, f"/badges/credentials/{rows[name]['id']}").get_data(as_text=True)
+        for name in ("learner", "mentor")
+    }
+    status = {"id": BASE + "/badges/revocations", "type": "1EdTechRevocationList"}
+    for token in tokens.values():
+        assert ob3.verify_credential(token, public)["credentialStatus"] == status
+
+    response = get(client, status["id"])
+    assert response.mimetype == "application/json"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    before = response.get_json()
+    assert before["id"] == status["id"] and before["issuer"] == BASE + "/badges/issuer"
+    assert before["revokedCredentials"] == [
+        {"id": ob3.credential_id(rows["revoked"]["id"]), "revocationReason": REVOKE_REASON}
+    ]
+    for token in tokens.values():
+        assert ob3.verify_credential(token, public, revocation_list=before)
+
+    learner = rows["learner"]
+    with store.transaction() as conn:  # the bot's next run revokes the learner's award
+        store.save_award(
+            conn, {**learner, "revoked": True, "revocation_reason": "Mentorship withdrawn"}
+        )
+    store.finish_run(store.begin_run(), "ok", {})
+    after = get(client, "/badges/revocations").get_json()
+    assert {
+        "id": ob3.credential_id(learner["id"]),
+        "revocationReason": "Mentorship withdrawn",
+    } in after["revokedCredentials"]
+    assert ob3.credential_id(rows["mentor"]["id"]) not in {
+        e["id"] for e in after["revokedCredentials"]
+    }
+    with pytest.raises(ob3.CredentialRevokedError, match="Mentorship withdrawn"):
+        ob3.verify_credential(tokens["learner"], public, revocation_list=after)
+    assert ob3.verify_credential(tokens["mentor"], public, revocation_list=after)
+    get(client, f"/badges/credentials/{learner['id']}", 410)
+    store.engine.dispose()
+
+
+def test_revocation_list_needs_no_signing_key(world: World) -> None:
+    client = make_app(world, ob3_key_file="").test_client()
+    doc = get(client, "/badges/revocations").get_json()
+    assert ob3.credential_id(world.rows["revoked"]["id"]) in {
+        e["id"] for e in doc["revokedCredentials"]
+    }
+
+
 def test_no_key_configured(world: World) -> None:
     client = make_app(world, ob3_key_file="").test_client()
     row = world.rows["learner"]

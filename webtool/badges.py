@@ -18,6 +18,7 @@ Routes (the contract's, ``../shared/spec/wiki-contract.md``; once published they
     /badges/assertions/<id>[.png|.svg]   hosted Assertion (JSON-LD; 410 once revoked), baked images
     /badges/awards/<id>                  the human-readable, localized award page
     /badges/credentials/<id>             the award as an OB 3.0 OpenBadgeCredential (VC-JWT)
+    /badges/revocations                  the OB 3.0 revocation list every credential points at
 
 Ids are checked against strict patterns before any lookup, so a hostile path is a 404 that
 never echoes its input. Error bodies are JSON with a localized, fixed message.
@@ -498,6 +499,20 @@ def credential(award_id: str) -> Response:
         raise BadgeProblem(503, "error-unavailable") from None
     token = ob3.sign_credential(cred, key.private_pem, key.kid(base))
     return finish(Response(token, content_type=VC_JWT_TYPE), AWARD_MAX_AGE)
+
+
+@bp.get("/revocations")
+def revocations() -> Response:
+    """The 1EdTech revocation list that every credential's ``credentialStatus`` names.
+
+    A downloaded token verifies offline forever; this list is how a verifier learns that the
+    award behind it was revoked. It is served with or without a signing key, since tokens
+    signed earlier must stay checkable after an operator removes the key.
+    """
+    revoked = cached(("revocations",), queries.revocations)
+    body = json.dumps(ob3.revocation_list(base_url(), revoked), ensure_ascii=False)
+    response = Response(body.encode("utf-8"), content_type="application/json; charset=utf-8")
+    return finish(response, AWARD_MAX_AGE)
 
 
 # -- the award page ----------------------------------------------------------------------------

@@ -768,6 +768,16 @@ def award(conn: Connection, award_id: str) -> dict[str, Any] | None:
     }
 
 
+def revocations(conn: Connection) -> list[tuple[str, str | None]]:
+    """Every revoked award as (id, reason): what the OB 3.0 revocation list publishes."""
+    q = (
+        sa.select(awards.c.id, awards.c.revocation_reason)
+        .where(awards.c.revoked.is_(True))
+        .order_by(awards.c.id)
+    )
+    return [(str(aid), str(reason) if reason else None) for aid, reason in conn.execute(q)]
+
+
 def class_awarded(conn: Connection, badge_class: str, skill: str) -> bool:
     """Was this per-skill class ever awarded? Its URL then stays valid whatever the taxonomy."""
     found = conn.execute(
