@@ -425,6 +425,31 @@ def test_api_is_readable_cross_origin(client: FlaskClient) -> None:
     assert client.get("/api/v1/skills").headers["Access-Control-Allow-Origin"] == "*"
 
 
+API_PATHS = [
+    "/api/v1/needs.csv",
+    "/api/v1/matches.csv",
+    "/api/v1/needs",
+    "/api/v1/skills",
+    f"/api/v1/skills/{SKILL}",
+    "/api/v1/openapi.json",
+    "/api/v1/skills/no-such-skill",
+]
+
+
+@pytest.mark.parametrize("path", API_PATHS)
+def test_api_varies_with_accept_language(client: FlaskClient, path: str) -> None:
+    """Labels follow Accept-Language, so a shared cache must not hand English to a reader of
+    Japanese: every /api/ answer (errors included) says it varies on that header."""
+    response = client.get(path, headers={"Accept-Language": "ja"})
+    assert "Accept-Language" in response.headers.get("Vary", ""), path
+
+
+def test_csv_labels_do_follow_accept_language(client: FlaskClient) -> None:
+    english = client.get("/api/v1/needs.csv", headers={"Accept-Language": "en"})
+    japanese = client.get("/api/v1/needs.csv", headers={"Accept-Language": "ja"})
+    assert english.data != japanese.data
+
+
 def _resolve(doc: dict[str, Any], ref: str) -> Any:
     node: Any = doc
     for part in ref.removeprefix("#/").split("/"):

@@ -134,6 +134,9 @@ def create_app(
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         if flask.request.path.startswith("/api/"):
             headers["Access-Control-Allow-Origin"] = "*"
+            # JSON and CSV carry labels in the reader's language (Accept-Language when no
+            # ?uselang=), so shared caches must key on the header like they do for pages.
+            response.vary.add("Accept-Language")
         choice = flask.g.get("lang_choice")
         if choice is not None and response.mimetype == "text/html":
             headers["Content-Language"] = choice.html_lang
