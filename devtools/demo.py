@@ -55,14 +55,16 @@ JA_REPORTS = {
     "badges": "スキル共有/バッジ",
 }
 PRELOADS = {
+    # The web tool's sign-up buttons pass preloadparams[]: $1 = the skill's label (empty on
+    # the general button), $2 = the reader's language code; MediaWiki fills them in here.
     "smmeta": (
         "Skill-sharing/Preload/Signup",
-        "{{Skill signup\n|user=\n|wants=\n|offers=\n|languages=\n|community=\n"
+        "{{Skill signup\n|user=\n|wants=$1\n|offers=\n|languages=$2\n|community=\n"
         "|region=\n|timezone=\n|format=online\n}}",
     ),
     "smja": (
         "スキル共有/登録テンプレート",
-        "{{スキル登録\n|利用者=\n|学びたい=\n|教えられる=\n|言語=ja\n|コミュニティ=jawiki\n"
+        "{{スキル登録\n|利用者=\n|学びたい=$1\n|教えられる=\n|言語=$2\n|コミュニティ=jawiki\n"
         "|地域=JP\n|タイムゾーン=Asia/Tokyo\n}}",
     ),
 }

@@ -24,6 +24,8 @@ from flask.testing import FlaskClient
 from bot.models import Need, Offer, Origin, ParseResult, Resource, Signup, SkillLevel
 from bot.store import Store, needs_map
 from bot.taxonomy import Taxonomy
+from devtools.demo import PRELOADS
+from tests.helpers import parse
 from webtool import sampledata
 from webtool.app import create_app
 from webtool.config import ConfigError, load_config
@@ -694,6 +696,48 @@ def test_signup_link_on_a_skill_page_names_the_skill(client: FlaskClient) -> Non
     params = next(p for base, p in links if "meta" in base)
     assert params["preloadparams[]"] == [TAXONOMY.label(SKILL, "es"), "es"]
     assert params["preload"] == ["Skill-sharing/Preload/Signup"]  # no Spanish preload configured
+
+
+@pytest.mark.parametrize(
+    ("uselang", "code"),
+    [("pt-BR", "pt-br"), ("fr", "fr"), ("es-mx", "es"), ("xx-nonsense", "en"), ("qqx", "en")],
+)
+def test_signup_link_names_the_language_the_reader_asked_for(
+    client: FlaskClient, uselang: str, code: str
+) -> None:
+    """``$2`` is the reader's explicit code when a signup may name it, else the served one."""
+    links = signup_links(html(client, f"/skills/{SKILL}?uselang={uselang}"))
+    params = next(p for base, p in links if "meta" in base)
+    assert params["preloadparams[]"][1] == code
+    assert params["uselang"] == [code]
+
+
+def mediawiki_preload(text: str, params: list[str]) -> str:
+    """What MediaWiki's edit form shows: ``$n`` of the preload page replaced by the n-th
+    ``preloadparams[]`` (a RawMessage's parameters); a ``$n`` without a value stays as it is."""
+
+    def fill(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        return params[n - 1] if 0 < n <= len(params) else match.group(0)
+
+    return re.sub(r"\$(\d+)", fill, text)
+
+
+def test_demo_preloads_take_the_skill_and_the_language(client: FlaskClient) -> None:
+    """The demo's preload pages put $1 in wants= and $2 in languages=, so "Learn SPARQL"
+    opens a form the bot accepts as soon as the volunteer adds their name."""
+    links = signup_links(html(client, f"/skills/{SKILL}?uselang=pt-BR"))
+    params = next(p for base, p in links if "meta" in base)["preloadparams[]"]
+    assert params == [TAXONOMY.label(SKILL, "en"), "pt-br"]
+    for wiki, lang, user in (("smmeta", "en", "user"), ("smja", "ja", "利用者")):
+        _title, text = PRELOADS[wiki]
+        form = mediawiki_preload(text, params)
+        assert "$" not in form, wiki
+        result = parse(form.replace(f"|{user}=\n", f"|{user}=Alice\n", 1), lang)
+        assert result.problems == [], wiki
+        (signup,) = result.signups
+        assert [want.skill for want in signup.wants] == [SKILL], wiki
+        assert signup.languages == ("pt-br",), wiki
 
 
 # -- health, cache and configuration ---------------------------------------------------------------

@@ -17,6 +17,7 @@ import flask
 from markupsafe import Markup
 from werkzeug.exceptions import BadRequest
 
+from bot import languages
 from bot.store import Store
 from webtool import translations as tr
 from webtool.cache import RunCache
@@ -209,13 +210,26 @@ def _pick(mapping: Mapping[str, str], fallback: str) -> str:
     return fallback
 
 
+def signup_language() -> str:
+    """The language code a signup should name: what the reader asked for, when the bot takes it.
+
+    ``?uselang=pt-BR`` is served in English (no Portuguese interface yet), but the reader speaks
+    Portuguese, so their signup must say ``pt-br``. A code the bot would refuse in ``languages=``
+    (``es-mx``, ``qqx``) gives way to the language the page is served in.
+    """
+    lang = choice()
+    if lang.explicit and not lang.qqx and languages.is_known(lang.explicit):
+        return languages.normalize(lang.explicit)
+    return lang.code
+
+
 def signup_url(target: WikiConfig, *, kind: str = "signup", skill: str | None = None) -> str | None:
     """The wiki's edit form for a new section, preloaded with the signup (or offer) template.
 
     MediaWiki fills ``$1``, ``$2`` of the preload page from ``preloadparams[]``: here ``$1`` is
     the skill's label in the reader's language (empty on general buttons) and ``$2`` the
-    reader's language code. ``uselang`` shows the wiki's editor in the reader's language.
-    No credentials pass through the tool: the reader edits the wiki as themselves.
+    reader's language code (`signup_language`). ``uselang`` shows the wiki's editor in that
+    language. No credentials pass through the tool: the reader edits the wiki as themselves.
     """
     if kind == "offer":
         if not target.offer_preload:
@@ -226,7 +240,7 @@ def signup_url(target: WikiConfig, *, kind: str = "signup", skill: str | None = 
         page = _pick(target.signup_page_by_lang, target.signup_page)
         preload = _pick(target.preload_by_lang, target.preload)
     label = skill_text(skill)[0] if skill else ""
-    code = choice().code
+    code = signup_language()
     params = [
         ("title", page),
         ("action", "edit"),
