@@ -278,6 +278,39 @@ def test_matches_pagination(client: FlaskClient) -> None:
     html(client, "/matches?page=100000")  # past the end: an empty page, not an error
 
 
+def match_tables(body: str) -> dict[str, tuple[list[str], set[str]]]:
+    """Each matches table by kind: its column headings and the match ids in its rows."""
+    out = {}
+    for kind, table in re.findall(r'<table class="matches-([a-z]+)">(.*?)</table>', body, re.S):
+        headings = re.findall(r'<th scope="col">([^<]+)</th>', table)
+        out[kind] = (headings, set(re.findall(r"<code>([^<]+)</code>", table)))
+    return out
+
+
+def test_peer_exchanges_get_their_own_headings(client: FlaskClient, store_url: str) -> None:
+    """Two peers are not a learner and a mentor: mentorships and peer exchanges are separate
+    tables, each with headings that fit it, in the reader's language."""
+    with Store(store_url).engine.connect() as conn:
+        kinds = dict(conn.execute(sa.text("SELECT id, kind FROM matches")).tuples().all())
+    tables = match_tables(html(client, "/matches"))
+    assert set(tables) == {"mentor", "peer"}
+    assert tables["mentor"][0][:3] == ["Match", "Learner", "Mentor"]
+    assert tables["peer"][0][:3] == ["Match", "Peer", "Exchanges with"]
+    assert {kinds[i] for i in tables["mentor"][1]} == {"mentor"}
+    assert {kinds[i] for i in tables["peer"][1]} == {"peer"}
+    body = html(client, "/matches")
+    assert "Mentorships: learners with their mentors" in body
+    assert "Peer exchanges: two people teaching each other" in body
+    assert "(or peer)" not in body
+
+    peers_only = match_tables(html(client, "/matches?kind=peer"))
+    assert list(peers_only) == ["peer"] and peers_only["peer"][1]
+    assert "Learner" not in peers_only["peer"][0] and "Mentor" not in peers_only["peer"][0]
+    assert list(match_tables(html(client, "/matches?kind=mentor"))) == ["mentor"]
+    japanese = match_tables(html(client, "/matches?kind=peer&uselang=ja"))
+    assert japanese["peer"][0][1:3] == ["仲間", "交換相手"]
+
+
 def test_needs_page_has_accessible_charts(client: FlaskClient) -> None:
     body = html(client, "/needs")
     charts = re.findall(r'<svg class="chart"[^>]*role="img" aria-labelledby="([^"]+)"', body)
