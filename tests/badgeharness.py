@@ -4,7 +4,8 @@
 ``add_awards`` adds awards through ``Store.save_award`` in the bot's own row shape (evidence
 strings ``match:…``, ``event:…``, ``need:…``, salts from ``bot.openbadges.new_salt``), with
 the event and need entries their evidence points at, a per-skill award for a skill the
-taxonomy no longer has, a hostile user name, a right-to-left name and a revoked award.
+taxonomy no longer has, awards of two classes the badge configuration no longer has, a hostile
+user name, a right-to-left name and a revoked award.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ PAGE = "Skill-sharing/Badge tests"
 EVENT_ID = "wd-nairobi-2026"
 EVENT_TITLE = "Wikidata day <b>Nairobi</b>"
 MATCHES_PAGE = "Skill-sharing/Matches"
+GONE_CLASS = "translator"  # a general class removed from config/badges.yaml after awarding
+GONE_SKILL_CLASS = "reviewer"  # a per-skill one: its class id is reviewer-lua
 ISSUER = {
     "name": "SkillMatch test issuer",
     "url": "https://meta.wikimedia.org/wiki/SkillMatch",
@@ -111,6 +114,9 @@ def add_awards(store: Store) -> dict[str, dict[str, Any]]:
         "retired": _row("learner", "Carol", "retired-skill", ["match:M9"]),
         "hostile": _row("trainer", HOSTILE_USER, None, ["event:<script>x</script>"]),
         "revoked": _row("mentor-1", "Dave", None, ["match:M5"], revoked=REVOKE_REASON),
+        # classes that config/badges.yaml no longer has: their URLs must keep answering
+        "gone": _row(GONE_CLASS, "Erin", None, ["match:M7"]),
+        "gone-skill": _row(GONE_SKILL_CLASS, "Frank", "lua", ["pair:P8"]),
     }
     with store.transaction() as conn:
         store.replace_entries(conn, entries, [("meta", PAGE)])

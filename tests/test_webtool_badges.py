@@ -34,6 +34,8 @@ from bot.store import Store
 from bot.taxonomy import Taxonomy
 from tests.badgeharness import (
     EVENT_TITLE,
+    GONE_CLASS,
+    GONE_SKILL_CLASS,
     HOSTILE_USER,
     ISSUER,
     MATCHES_PAGE,
@@ -553,6 +555,71 @@ def test_person_page_links_to_award_pages(client: FlaskClient, world: World) -> 
     row = world.rows["learner"]
     body = get(client, "/people/Alice_Example?uselang=ar").get_data(as_text=True)
     assert f'href="/badges/awards/{row["id"]}?uselang=ar"' in body
+
+
+# -- classes removed from the configuration -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "class_id", "skill"),
+    [("gone", GONE_CLASS, None), ("gone-skill", f"{GONE_SKILL_CLASS}-lua", "lua")],
+)
+def test_awards_of_a_removed_class_stay_published(
+    client: FlaskClient, world: World, name: str, class_id: str, skill: str | None
+) -> None:
+    """config/badges.yaml dropped the class after the bot awarded it: the award page, the
+    assertion, the class it points at, the images and the credential all keep answering,
+    with generic texts in the reader's language."""
+    row = world.rows[name]
+    with pytest.raises(KeyError):
+        CATALOG.get(row["badge_class"])
+    suffix = f": {TAXONOMY.label(skill, 'en')}" if skill else ""
+    english = f"Badge {row['badge_class']}{suffix}"
+
+    assertion = ld(client, BASE + assertion_path(row["id"]))
+    assert assertion["badge"] == f"{BASE}/badges/classes/{class_id}"
+    badge = ld(client, assertion["badge"])
+    assert badge["id"] == assertion["badge"] and badge["issuer"] == BASE + "/badges/issuer"
+    assert badge["name"] == english
+    assert "no longer awarded" in badge["description"]
+    assert "no longer awarded" in badge["criteria"]["narrative"]
+    assert badge["tags"][-1:] == ([skill] if skill else ["wikimedia"])
+    png = get(client, badge["image"])
+    assert png.mimetype == "image/png" and png.data.startswith(ob.PNG_SIGNATURE)
+    svg = get(client, local(assertion["badge"]) + ".svg?uselang=fr").get_data(as_text=True)
+    assert "n’est plus décerné" in svg and "<svg" in svg
+    french = ld(client, assertion["badge"] + "?uselang=fr")
+    assert french["id"] == badge["id"] and french["@language"] == "fr"
+
+    baked = get(client, assertion_path(row["id"], ".png"))
+    assert json.loads(baking.unbake_png(baked.data)) == assertion
+    baked_svg = get(client, assertion_path(row["id"], ".svg")).get_data(as_text=True)
+    assert json.loads(baking.unbake_svg(baked_svg)) == assertion
+
+    body = page(client, row["id"])
+    assert f"<h1>{english}</h1>" in body
+    assert f'src="/badges/classes/{class_id}.svg"' in body
+    japanese = page(client, row["id"], "?uselang=ja")
+    assert "現在は授与されていない種類" in japanese
+
+    token = get(client, f"/badges/credentials/{row['id']}").get_data(as_text=True)
+    jwk = get(client, "/badges/issuer/jwks.json").get_json()["keys"][0]
+    achievement = ob3.verify_credential(token, pem_from_jwk(jwk))["credentialSubject"][
+        "achievement"
+    ]
+    assert achievement["id"] == badge["id"] and achievement["name"] == english
+
+
+def test_removed_classes_answer_only_for_what_was_awarded(client: FlaskClient) -> None:
+    get(client, f"/badges/classes/{GONE_SKILL_CLASS}-sparql", 404)  # never awarded for SPARQL
+    get(client, f"/badges/classes/{GONE_SKILL_CLASS}", 404)  # it was a per-skill class
+    get(client, f"/badges/classes/{GONE_CLASS}-lua", 404)  # it was a general class
+    get(client, f"/badges/classes/{GONE_CLASS}.png")
+
+
+def test_person_page_names_badges_of_removed_classes(client: FlaskClient) -> None:
+    body = get(client, "/people/Frank").get_data(as_text=True)
+    assert f"Badge {GONE_SKILL_CLASS}: {TAXONOMY.label('lua', 'en')}" in body
 
 
 # -- hostile requests ------------------------------------------------------------------------------

@@ -20,6 +20,9 @@ Routes (the contract's, ``../shared/spec/wiki-contract.md``; once published they
     /badges/credentials/<id>             the award as an OB 3.0 OpenBadgeCredential (VC-JWT)
     /badges/revocations                  the OB 3.0 revocation list every credential points at
 
+Published URLs never disappear: a class removed from ``config/badges.yaml`` after it was
+awarded is served from the stored awards as a `RetiredKind` (generic localized texts and image).
+
 Ids are checked against strict patterns before any lookup, so a hostile path is a 404 that
 never echoes its input. Error bodies are JSON with a localized, fixed message.
 """
@@ -44,9 +47,9 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers.response import Response
 
-from bot import badge_rules, ob3
+from bot import badge_rules, baking, ob3
 from bot import openbadges as ob
-from bot.badge_rules import Award, BadgeCatalog, BadgeKind
+from bot.badge_rules import SKILL_PLACEHOLDER, Award, BadgeCatalog, BadgeKind, BadgeText
 from webtool import queries
 from webtool import translations as tr
 from webtool.context import choice, msg_text, skill_label, state
@@ -301,26 +304,89 @@ def public_key(thumbprint: str) -> Response:
 # -- badge classes -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RetiredKind(BadgeKind):
+    """A badge class that was awarded and has since left ``config/badges.yaml``.
+
+    Published URLs never disappear, so its class, assertions, award pages and credentials keep
+    answering from the stored awards, with generic localized texts and a generic image.
+    """
+
+
+def retired_kind(kind_id: str, per_skill: bool) -> RetiredKind:
+    """The stand-in for a removed class, with texts in every interface language."""
+    memo: dict[tuple[str, bool], RetiredKind] = flask.current_app.extensions.setdefault(
+        "skillmatch-retired-kinds", {}
+    )
+    found = memo.get((kind_id, per_skill))
+    if found is None:
+        messages = state().catalog
+        text = {}
+        for code in messages.languages:
+            lang = tr.Choice(code, tr.fallback_chain(code))
+            if per_skill:  # BadgeKind.localized fills the placeholder with the skill's label
+                name = tr.text(messages, lang, "badge-unknown-skill", (kind_id, SKILL_PLACEHOLDER))
+            else:
+                name = tr.text(messages, lang, "badge-unknown", (kind_id,))
+            text[code] = BadgeText(
+                name=name,
+                description=tr.text(messages, lang, "badge-retired-description"),
+                criteria=tr.text(messages, lang, "badge-retired-criteria"),
+            )
+        found = memo[(kind_id, per_skill)] = RetiredKind(
+            id=kind_id, rule="retired", per_skill=per_skill, text=text
+        )
+    return found
+
+
+def kind_for(badge_class: str, skill: str | None) -> BadgeKind:
+    """The configured class of a stored award, or its stand-in once the class is gone.
+
+    A class that changed shape (general ↔ per skill) cannot describe the awards made under
+    the old one, so those get the stand-in too.
+    """
+    try:
+        kind = catalog().get(badge_class)
+    except KeyError:
+        return retired_kind(badge_class, bool(skill))
+    return kind if kind.per_skill == bool(skill) else retired_kind(badge_class, bool(skill))
+
+
 def resolve_class(class_id: str) -> tuple[BadgeKind, str | None]:
     """Kind and skill of a published class id; 404 unless the class can exist.
 
-    A per-skill class exists for every taxonomy skill, and for any skill it was ever awarded
-    for (so a published badge keeps its class when the taxonomy changes).
+    A configured class exists for every taxonomy skill. Any class that was ever awarded stays
+    published, found through the stored awards: a per-skill class whose skill left the
+    taxonomy, and a class that left ``config/badges.yaml`` (served as a `RetiredKind`).
     """
     if len(class_id) > _MAX_CLASS_ID or not _CLASS_ID.match(class_id):
         not_found()
     try:
         kind, skill = catalog().parse_class_id(class_id)
     except KeyError:
+        pass
+    else:
+        if skill is None or skill in state().skills:
+            return kind, skill
+    stored = cached(("badge-class-stored", class_id), lambda c: queries.awarded_class(c, class_id))
+    if stored is None:
         not_found()
-    if skill is not None and skill not in state().skills:
-        awarded = cached(
-            ("badge-class-awarded", kind.id, skill),
-            lambda c: queries.class_awarded(c, kind.id, skill),
-        )
-        if not awarded:
-            not_found()
-    return kind, skill
+    badge_class, skill = stored
+    return kind_for(badge_class, skill), skill
+
+
+def class_svg(kind: BadgeKind, lang: str, label: str | None) -> str:
+    """The class image as SVG with localized ``<title>``/``<desc>`` (generic once retired)."""
+    if not isinstance(kind, RetiredKind):
+        return ob.class_svg(kind, lang, label)
+    text = kind.localized(lang if lang in kind.text else "en", label)
+    return flask.render_template("badge-retired.svg", name=text.name, description=text.description)
+
+
+def class_png(kind: BadgeKind) -> bytes:
+    if not isinstance(kind, RetiredKind):
+        return ob.class_png(kind)
+    return ob.svg_to_png(class_svg(kind, "en", None))  # memoized by the SVG text
 
 
 @bp.get("/classes/<name>")
@@ -330,9 +396,9 @@ def badge_class(name: str) -> Response:
     lang = doc_lang()
     label = label_for(skill, lang)
     if ext == "png":
-        return image_response(ob.class_png(kind), ext, max_age=STATIC_MAX_AGE)
+        return image_response(class_png(kind), ext, max_age=STATIC_MAX_AGE)
     if ext == "svg":
-        svg = ob.class_svg(kind, kind_lang(kind, tr.fallback_chain(lang)), label)
+        svg = class_svg(kind, kind_lang(kind, tr.fallback_chain(lang)), label)
         return image_response(svg, ext, max_age=STATIC_MAX_AGE)
     doc = ob.badge_class(base_url(), kind, lang, label, qid_for(skill), skill=skill)
     return ld_response(doc, max_age=STATIC_MAX_AGE)
@@ -352,11 +418,7 @@ def load_award(award_id: str) -> dict[str, Any]:
 
 
 def kind_of(row: Mapping[str, Any]) -> BadgeKind:
-    try:
-        return catalog().get(str(row["badge_class"]))
-    except KeyError:
-        log.warning("award %s has unknown badge class %s", row["id"], row["badge_class"])
-        not_found()
+    return kind_for(str(row["badge_class"]), row["skill"] or None)
 
 
 def as_award(row: Mapping[str, Any]) -> Award:
@@ -460,10 +522,12 @@ def assertion(name: str) -> Response:
         return ld_response(doc, max_age=AWARD_MAX_AGE)
     kind = kind_of(row)
     if ext == "png":
-        return image_response(ob.assertion_png(doc, kind), ext, max_age=AWARD_MAX_AGE)
+        png = baking.bake_png(class_png(kind), ob.to_json(doc))
+        return image_response(png, ext, max_age=AWARD_MAX_AGE)
     lang = kind_lang(kind, tr.fallback_chain(doc_lang()))
-    svg = ob.assertion_svg(doc, kind, lang, label_for(row["skill"], lang))
-    return image_response(svg, ext, max_age=AWARD_MAX_AGE)
+    svg = class_svg(kind, lang, label_for(row["skill"], lang))
+    baked = baking.bake_svg(svg, ob.to_json(doc), str(doc["id"]))
+    return image_response(baked, ext, max_age=AWARD_MAX_AGE)
 
 
 @bp.get("/credentials/<award_id>")

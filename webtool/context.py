@@ -108,7 +108,9 @@ def suggestion(code: str, params: Sequence[object] = ()) -> Markup:
 def badge_name(kind_id: str, skill_id: str | None) -> Markup:
     """The badge's localized name from the bot's badge catalog (``config/badges.yaml``)."""
     kind = _badge_kind(kind_id)
-    if kind is None:
+    if kind is None:  # the class left config/badges.yaml; its awards stay published
+        if skill_id:
+            return msg("badge-unknown-skill", kind_id, skill_text(skill_id)[0])
         return msg("badge-unknown", kind_id)
     text_langs = getattr(kind, "text", {}) or {}
     lang = next((code for code in choice().chain if code in text_langs), "en")

@@ -778,14 +778,29 @@ def revocations(conn: Connection) -> list[tuple[str, str | None]]:
     return [(str(aid), str(reason) if reason else None) for aid, reason in conn.execute(q)]
 
 
-def class_awarded(conn: Connection, badge_class: str, skill: str) -> bool:
-    """Was this per-skill class ever awarded? Its URL then stays valid whatever the taxonomy."""
+def awarded_class(conn: Connection, class_id: str) -> tuple[str, str | None] | None:
+    """The (badge class, skill) a published class id was ever awarded as, or None.
+
+    A class id is ``<class>`` or ``<class>-<skill>`` and both may contain '-', so every split
+    is tried in one query (ids are at most 16 words); the stored awards decide, whatever the
+    configuration and taxonomy say today.
+    """
+    general = sa.and_(
+        awards.c.badge_class == class_id, sa.or_(awards.c.skill.is_(None), awards.c.skill == "")
+    )
+    splits = [
+        sa.and_(awards.c.badge_class == class_id[:i], awards.c.skill == class_id[i + 1 :])
+        for i, char in enumerate(class_id)
+        if char == "-"
+    ]
     found = conn.execute(
-        sa.select(awards.c.id)
-        .where(awards.c.badge_class == badge_class, awards.c.skill == skill)
-        .limit(1)
-    ).first()
-    return found is not None
+        sa.select(awards.c.badge_class, awards.c.skill).where(sa.or_(general, *splits)).distinct()
+    ).all()
+    if not found:
+        return None
+    # Two readings of one id cannot both come from the bot's rules; prefer the general one.
+    badge_class, skill = min(found, key=lambda r: (bool(r[1]), len(str(r[0]))))
+    return str(badge_class), (str(skill) if skill else None)
 
 
 def evidence_sources(conn: Connection, username: str) -> dict[str, dict[str, Any]]:
