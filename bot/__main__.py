@@ -134,7 +134,9 @@ def cmd_run(args: argparse.Namespace, pywikibot_args: Sequence[str]) -> int:
         # Wikimedia's User-Agent policy: say who runs the bot and how to reach them.
         contact = f"; {cfg.contact}" if cfg.contact else ""
         pywikibot.config.user_agent_description = f"{cfg.operator}{contact}"
-    runner = Runner(cfg, dry_run=args.dry_run)
+    # -simulate, -simulate:N or `simulate = True` in user-config.py: all mean a dry run, of
+    # the store too, or the messages it could not post would count as failed.
+    runner = Runner(cfg, dry_run=args.dry_run or bool(pywikibot.config.simulate))
     report = runner.run()
     print(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
     return EXIT_OK
@@ -155,8 +157,6 @@ def main(*argv: str) -> int:
             return cmd_parse(args)
         if args.command == "match":
             return cmd_match(args)
-        if "-simulate" in theirs:
-            args.dry_run = True
         return cmd_run(args, theirs)
     except ConfigError as exc:
         print(f"python -m bot: {exc}", file=sys.stderr)

@@ -36,6 +36,13 @@ class WikiSource:
     notify: bool = True
     preload: str = ""  # page with the signup template to preload from the web tool
 
+    def reads(self, title: str) -> bool:
+        """Whether `title` is one of this wiki's signup pages, by name or by prefix."""
+        norm = title.replace("_", " ")
+        return norm in {t.replace("_", " ") for t in self.signup_pages} or any(
+            norm.startswith(p.replace("_", " ")) for p in self.signup_prefixes
+        )
+
 
 @dataclass(frozen=True)
 class Config:

@@ -7,6 +7,7 @@ frozen makes a run's data safe to share between phases.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -169,6 +170,11 @@ class ParseResult:
     def extend(self, other: ParseResult) -> None:
         for name in (*_BUCKETS.values(), "problems"):
             getattr(self, name).extend(getattr(other, name))
+
+    def records(self) -> Iterator[Record]:
+        """Every accepted entry, kind by kind."""
+        for name in _BUCKETS.values():
+            yield from getattr(self, name)
 
 
 _BUCKETS: dict[type, str] = {

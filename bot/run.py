@@ -15,7 +15,7 @@ import shutil
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -28,12 +28,15 @@ from bot.config import Config, WikiSource
 from bot.gather import Core, PageResult, check_page, new_organizers, organizers_from
 from bot.i18n import Messages
 from bot.matching import solve
-from bot.models import ParseResult
+from bot.models import Origin, ParseResult, Problem
 from bot.openbadges import award_page_url, new_salt
 from bot.store import Store
 from bot.wiki import Latest, Outcome, Wiki
 
 log = logging.getLogger("skillmatch.run")
+MESSAGE_TRIES = 5
+"""Runs in a row a message may meet a passing fault (edit conflict, rate limit, server
+error) before it is reported as undelivered."""
 
 
 @dataclass
@@ -62,6 +65,7 @@ class RunReport:
             "problems": self.problems,
             "edits": self.edits,
             "failed": [o.title + ": " + o.reason for o in self.outcomes if o.status == "failed"],
+            "retrying": [o.title + ": " + o.reason for o in self.outcomes if o.status == "retry"],
             "skipped": [o.title for o in self.outcomes if o.status == "skipped-nobots"],
             "requests": self.requests,
             "matches": self.matches,
@@ -154,39 +158,59 @@ class Runner:
         return list(dict.fromkeys(titles))
 
     def gather(self) -> ParseResult:
-        """Read every signup page, replay only unseen revisions, store entries per page."""
+        """Read every signup page, replay only unseen revisions, store entries per page.
+
+        Pages are known by their current title: a moved page is read at its new title (its
+        history moved with it) and the old title is forgotten, as is a page that left the
+        configuration. A page that was read before and is gone now (deleted) keeps its
+        entries in force and is reported: like an entry someone else removed, a deleted
+        page loses nobody's data.
+        """
         previous = self.store.load_entries()
         organizers = organizers_from(previous.events)
         fetched = []
+        forget: list[tuple[str, str]] = []
+        missing: dict[tuple[str, str], int] = {}  # page → its last revision read
         for source in self.cfg.wikis:
             wiki = self.wiki(source)
-            titles = self.signup_titles(source, wiki)
-            latest = wiki.latest(titles)
-            states = self.store.page_states((source.key, t) for t in titles)
-            wanted: dict[str, tuple[int, Latest]] = {}
-            for title in titles:
-                now = latest[title]
+            stored = self.store.page_titles(source.key)
+            forget += [(source.key, t) for t in stored if not source.reads(t)]
+            asked = [*self.signup_titles(source, wiki), *filter(source.reads, stored)]
+            asked = list(dict.fromkeys(asked))
+            found = wiki.latest(asked)
+            pages: dict[str, Latest] = {}  # current title → its newest revision
+            for title in asked:
+                now = found[title]
                 if now is None:
-                    log.warning("%s: signup page %r does not exist", source.key, title)
+                    if title in stored:
+                        missing[(source.key, title)] = 0
+                    else:
+                        log.warning("%s: signup page %r does not exist", source.key, title)
                     continue
+                if now.title != title and title in stored:
+                    forget.append((source.key, title))  # moved: read at its new title
+                pages.setdefault(now.title, now)
+            states = self.store.page_states((source.key, t) for t in (*pages, *stored))
+            for key in missing:
+                if key[0] == source.key and key in states:
+                    missing[key] = states[key][0]
+            wanted: dict[str, tuple[int, Latest]] = {}
+            for title, now in pages.items():
                 seen = states.get((source.key, title), (0, None))[0]
                 if now.revid != seen:
                     wanted[title] = (seen, now)
             histories = wiki.histories(wanted) if wanted else {}
-            self.report.pages_read += len(titles)
-            fetched.append((source, titles, latest, states, histories))
-        found = []
-        for source, _titles, _latest, _states, histories in fetched:
+            self.report.pages_read += len(pages)
+            fetched.append((source, pages, states, histories))
+        found_organizers = []
+        for source, _pages, _states, histories in fetched:
             for revisions in histories.values():
-                found.extend(new_organizers(self.core, source.lang, revisions))
-        for _revid, event_id, organizer in sorted(found):
+                found_organizers.extend(new_organizers(self.core, source.lang, revisions))
+        for _revid, event_id, organizer in sorted(found_organizers):
             organizers.setdefault(event_id, organizer)
         results: list[PageResult] = []
-        for source, titles, latest, states, histories in fetched:
-            for title in titles:
-                now = latest[title]
-                if now is None:
-                    continue
+        for source, pages, states, histories in fetched:
+            for title, now in pages.items():
                 _last, state = states.get((source.key, title), (0, None))
                 revisions = histories.get(title, [])
                 self.report.revisions_fetched += len(revisions)
@@ -211,9 +235,11 @@ class Runner:
             for page in results:
                 merged.extend(page.result)
             self.store.replace_entries(conn, merged, [(p.wiki, p.title) for p in results])
+            self.store.forget_pages(conn, forget)
             for s in merged.signups:
                 self.store.upsert_person(conn, s.user, s.origin.wiki, s.notify)
             self.store.note_edits(conn, _newest_edits(fetched))
+        merged.extend(_kept_from(previous, missing))
         for p in merged.problems:
             log.warning(
                 "%s:%s line %s: %s %s (%s)",
@@ -507,12 +533,19 @@ class Runner:
             )
             self.report.outcomes.append(outcome)
             self.report.messages[outcome.status] += 1
-            if self.dry_run:
+            if self.dry_run or outcome.status == "dry-run":
                 continue
             if outcome.status in ("saved", "unchanged"):
                 self.store.mark_message(msg["id"], "posted", outcome.reason or None, outcome.revid)
             elif outcome.status == "skipped-nobots":
                 self.store.mark_message(msg["id"], "skipped", "nobots")
+            elif outcome.status == "retry":
+                if self.store.retry_message(msg["id"], outcome.reason, MESSAGE_TRIES):
+                    log.error(
+                        "%s: gave up posting on %s: %s", source.key, msg["title"], outcome.reason
+                    )
+                else:
+                    log.warning("%s: will retry %s: %s", source.key, msg["title"], outcome.reason)
             else:
                 self.store.mark_message(msg["id"], "failed", outcome.reason)
                 log.error("%s: could not post on %s: %s", source.key, msg["title"], outcome.reason)
@@ -614,11 +647,31 @@ class Runner:
             return
         current = wiki.latest(list(pages))
         for title, (text, summary) in pages.items():
-            now = current.get(title)
-            outcome = wiki.save(title, text, summary, current=now.text if now else "")
+            now = current.get(title)  # a report page that was moved is written where it is
+            target = now.title if now else title
+            outcome = wiki.save(target, text, summary, current=now.text if now else "")
             self.report.outcomes.append(outcome)
             if outcome.status == "failed":
                 log.error("%s: could not save %s: %s", wiki.key, title, outcome.reason)
+
+
+def _kept_from(previous: ParseResult, missing: Mapping[tuple[str, str], int]) -> ParseResult:
+    """The stored entries and problems of pages that are gone, and a problem per page."""
+    out = ParseResult()
+    if not missing:
+        return out
+    for record in previous.records():
+        if (record.origin.wiki, record.origin.page) in missing:
+            out.add(record)
+    counts = Counter((r.origin.wiki, r.origin.page) for r in out.records())
+    out.problems += [p for p in previous.problems if (p.origin.wiki, p.origin.page) in missing]
+    for (wiki, title), revid in sorted(missing.items()):
+        log.warning("%s: signup page %r is gone; its entries stay in force", wiki, title)
+        origin = Origin(wiki, title, 0, revid)
+        out.problems.append(
+            Problem(origin, "", "page-missing", (title, str(counts[(wiki, title)])))
+        )
+    return out
 
 
 def _newest_edits(fetched: Sequence[tuple[Any, ...]]) -> dict[str, datetime]:

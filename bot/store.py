@@ -204,6 +204,7 @@ outbox = sa.Table(
     sa.Column("created", sa.DateTime, nullable=False),
     sa.Column("done", sa.DateTime),
     sa.Column("revid", sa.Integer),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),  # passing faults so far
     sa.Index("ix_outbox_state", "state"),
 )
 
@@ -422,6 +423,20 @@ class Store:
                     out[(row.wiki, row.title)] = (row.last_revid, row.state)
         return out
 
+    def page_titles(self, wiki: str) -> list[str]:
+        """Titles of `wiki` whose history the store has followed."""
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(sa.select(pages.c.title).where(pages.c.wiki == wiki)).scalars()
+            )
+
+    def forget_pages(self, conn: Connection, keys: Iterable[tuple[str, str]]) -> None:
+        """Drop pages the bot no longer reads (moved away, or left the configuration)."""
+        keys = list(keys)
+        self.replace_entries(conn, ParseResult(), keys)
+        for wiki, title in keys:
+            conn.execute(pages.delete().where(pages.c.wiki == wiki, pages.c.title == title))
+
     def save_page_state(
         self, conn: Connection, wiki: str, title: str, revid: int, state: Any
     ) -> None:
@@ -578,6 +593,21 @@ class Store:
                 .where(outbox.c.id == msg_id)
                 .values(state=state, reason=reason, revid=revid, done=_now())
             )
+
+    def retry_message(self, msg_id: str, reason: str, give_up_after: int) -> bool:
+        """Count a passing fault; the message stays pending until `give_up_after` of them.
+        True when it is given up (marked failed)."""
+        with self.engine.begin() as conn:
+            attempts = (
+                conn.execute(sa.select(outbox.c.attempts).where(outbox.c.id == msg_id)).scalar()
+                or 0
+            ) + 1
+            gave_up = attempts >= give_up_after
+            values: dict[str, Any] = {"attempts": attempts, "reason": reason[:NAME]}
+            if gave_up:
+                values.update(state="failed", done=_now())
+            conn.execute(outbox.update().where(outbox.c.id == msg_id).values(**values))
+        return gave_up
 
     def undelivered(self, wiki: str) -> list[dict[str, Any]]:
         """Messages the wiki refused (protected page, edit filter, block, nobots)."""

@@ -21,11 +21,15 @@ import pywikibot
 from pywikibot.exceptions import (
     AbuseFilterDisallowedError,
     APIError,
+    ApiTimeoutError,
     EditConflictError,
     Error,
+    IsRedirectPageError,
     LockedPageError,
+    MaxlagTimeoutError,
     NoPageError,
     PageSaveRelatedError,
+    ServerError,
     SpamblacklistError,
     TitleblacklistError,
 )
@@ -34,6 +38,10 @@ from bot.authorship import Revision
 
 log = logging.getLogger("skillmatch.wiki")
 BATCH = 50  # titles or revision ids per API request (the API's limit for normal accounts)
+TRANSIENT = (ServerError, ApiTimeoutError, MaxlagTimeoutError)
+"""Faults that pass: Pywikibot has already retried; the next run tries again."""
+TRANSIENT_CODES = frozenset({"ratelimited", "readonly", "maxlag", "editconflict", "databaseerror"})
+"""API error codes worth another try later (not refusals of this edit)."""
 
 
 @dataclass(frozen=True)
@@ -53,13 +61,17 @@ class Outcome:
     """What became of one write: saved, unchanged, simulated, or refused and why."""
 
     title: str
-    status: str  # saved unchanged dry-run skipped-nobots failed
+    status: str  # saved unchanged dry-run skipped-nobots failed retry (a passing fault)
     reason: str = ""
     revid: int | None = None
 
     @property
     def ok(self) -> bool:
         return self.status in ("saved", "unchanged", "dry-run")
+
+
+def _transient(exc: APIError) -> bool:
+    return exc.code in TRANSIENT_CODES or exc.code.startswith("internal_api_error")
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -94,47 +106,74 @@ class Wiki:
     # -- reading ----------------------------------------------------------------
 
     def titles_with_prefix(self, prefix: str) -> list[str]:
-        """Every page whose title starts with `prefix` (namespace prefix allowed)."""
+        """Every page (not redirect) whose title starts with `prefix` (namespace allowed).
+
+        A moved signup page leaves a redirect behind; its entries are read at the new title.
+        """
         page = pywikibot.Page(self.site, prefix)
         ns = page.namespace().id
         start = page.title(with_ns=False)
         return sorted(
-            p.title() for p in self.site.allpages(prefix=start, namespace=ns, content=False)
+            p.title()
+            for p in self.site.allpages(
+                prefix=start, namespace=ns, content=False, filterredir=False
+            )
         )
 
     def latest(self, titles: Sequence[str]) -> dict[str, Latest | None]:
-        """Current text and revision of each title, 50 titles per request; None if missing."""
+        """Current text and revision of each title, 50 titles per request; None if missing.
+
+        Redirects are followed (a moved page is read at its new title, which the returned
+        Latest names). A batch whose contents exceed the API's result size comes back in
+        parts; the continuation is followed so no page is mistaken for a missing one.
+        """
         out: dict[str, Latest | None] = {t: None for t in titles}
         for chunk in _chunks(list(titles), BATCH):
-            data = self._request(
-                action="query",
-                prop="revisions",
-                titles="|".join(chunk),
-                rvprop="ids|user|timestamp|content",
-                rvslots="main",
-            )
-            query = data.get("query", {})
-            aliases = {n["to"]: n["from"] for n in query.get("normalized", [])}
-            for page in query.get("pages", []):
-                title = aliases.get(page["title"], page["title"])
-                if page.get("missing") or not page.get("revisions"):
-                    continue
-                rev = page["revisions"][0]
-                text = rev.get("slots", {}).get("main", {}).get("content")
-                out[title] = Latest(
-                    title=title,
-                    revid=rev["revid"],
-                    parentid=rev.get("parentid", 0),
-                    user=rev.get("user", ""),
-                    timestamp=rev.get("timestamp", ""),
-                    text=text or "",
-                )
+            params: dict[str, Any] = {
+                "action": "query",
+                "prop": "revisions",
+                "titles": "|".join(chunk),
+                "rvprop": "ids|user|timestamp|content",
+                "rvslots": "main",
+                "redirects": 1,
+            }
+            while True:
+                data = self._request(**params)
+                query = data.get("query", {})
+                back: dict[str, list[str]] = {}
+                for n in query.get("normalized", []):
+                    back.setdefault(n["to"], []).append(n["from"])
+                for r in query.get("redirects", []):
+                    for asked in back.pop(r["from"], [r["from"]]):
+                        back.setdefault(r["to"], []).append(asked)
+                for page in query.get("pages", []):
+                    if page.get("missing") or not page.get("revisions"):
+                        continue
+                    rev = page["revisions"][0]
+                    main = rev.get("slots", {}).get("main", {})
+                    found = Latest(
+                        title=page["title"],
+                        revid=rev["revid"],
+                        parentid=rev.get("parentid", 0),
+                        user=rev.get("user", ""),
+                        timestamp=rev.get("timestamp", ""),
+                        text=main.get("content") or "",
+                    )
+                    for asked in back.get(page["title"], [page["title"]]):
+                        if asked in out:
+                            out[asked] = found
+                cont = data.get("continue")
+                if not cont:
+                    break
+                params.update(cont)
         return out
 
     def revision_ids_after(self, title: str, after: int) -> list[tuple[int, int, str, str]]:
         """(revid, parentid, user, timestamp) of revisions newer than `after`, oldest first.
 
-        Metadata only; the contents are fetched by id in batches afterwards.
+        Metadata only; the contents are fetched by id in batches afterwards. Newest first,
+        stopping at the first revision already seen: no ``rvendid``, which the API refuses
+        once that revision is gone (the page was deleted and made anew).
         """
         params: dict[str, Any] = {
             "action": "query",
@@ -144,22 +183,23 @@ class Wiki:
             "rvlimit": "max",
             "rvdir": "older",
         }
-        if after:
-            params["rvendid"] = after
         found: list[tuple[int, int, str, str]] = []
-        while True:
+        reached = False
+        while not reached:
             data = self._request(**params)
             for page in data.get("query", {}).get("pages", []):
                 for rev in page.get("revisions", []):
-                    if rev["revid"] > after:
-                        found.append(
-                            (
-                                rev["revid"],
-                                rev.get("parentid", 0),
-                                rev.get("user", ""),
-                                rev.get("timestamp", ""),
-                            )
+                    if rev["revid"] <= after:
+                        reached = True
+                        break
+                    found.append(
+                        (
+                            rev["revid"],
+                            rev.get("parentid", 0),
+                            rev.get("user", ""),
+                            rev.get("timestamp", ""),
                         )
+                    )
             cont = data.get("continue")
             if not cont:
                 break
@@ -252,15 +292,18 @@ class Wiki:
     def save(self, title: str, text: str, summary: str, current: str | None = None) -> Outcome:
         """Replace a bot-owned page's text if it changed; `current` saves a read when known."""
         page = pywikibot.Page(self.site, title)
-        old = current if current is not None else (self.read(title) or "")
-        if old.rstrip("\n") == text.rstrip("\n"):
-            return Outcome(title, "unchanged")
+        try:
+            old = current if current is not None else (self.read(title) or "")
+            if old.rstrip("\n") == text.rstrip("\n"):
+                return Outcome(title, "unchanged")
+            if not page.botMayEdit():
+                log.warning("%s: {{bots}}/{{nobots}} forbids the bot to edit %s", self.key, title)
+                return Outcome(title, "skipped-nobots", "nobots")
+        except TRANSIENT as exc:
+            return Outcome(title, "retry", type(exc).__name__)
         if self.dry_run:
             self._diff(title, old, text)
             return Outcome(title, "dry-run")
-        if not page.botMayEdit():
-            log.warning("%s: {{bots}}/{{nobots}} forbids the bot to edit %s", self.key, title)
-            return Outcome(title, "skipped-nobots", "nobots")
         page.text = text
         return self._save(page, summary)
 
@@ -270,24 +313,36 @@ class Wiki:
         """Add a new section to a talk page unless `marker` shows it is already there.
 
         Adding a section needs no base revision, so it cannot overwrite anyone's words;
-        the marker makes a retried post after a crash a no-op.
+        the marker makes a retried post after a crash a no-op. A talk page that redirects
+        to another in the same namespace (a renamed user) is followed once.
         """
         page = pywikibot.Page(self.site, title)
         try:
-            old = page.get(force=True)
+            try:
+                old = page.get(force=True)
+            except IsRedirectPageError:
+                target = page.getRedirectTarget()
+                if target.namespace() != page.namespace():
+                    return Outcome(title, "failed", "redirect")
+                page, title = target, target.title()
+                old = page.get(force=True)
+            self.requests += 1
+            if marker in old:
+                return Outcome(title, "unchanged", "already-posted")
+            if not page.botMayEdit():
+                log.warning(
+                    "%s: {{bots}}/{{nobots}} forbids the bot to post on %s", self.key, title
+                )
+                return Outcome(title, "skipped-nobots", "nobots")
         except NoPageError:
             old = ""
-        except Error as exc:  # e.g. a redirect to elsewhere
+        except TRANSIENT as exc:
+            return Outcome(title, "retry", type(exc).__name__)
+        except Error as exc:  # e.g. a redirect loop, an invalid title
             return Outcome(title, "failed", type(exc).__name__)
-        self.requests += 1
-        if marker in old:
-            return Outcome(title, "unchanged", "already-posted")
         if self.dry_run:
             self._diff(title, old, old + f"\n\n== {heading} ==\n{text}\n")
             return Outcome(title, "dry-run")
-        if not page.botMayEdit():
-            log.warning("%s: {{bots}}/{{nobots}} forbids the bot to post on %s", self.key, title)
-            return Outcome(title, "skipped-nobots", "nobots")
         return self._save(
             page, summary, text=text, section="new", sectiontitle=heading, minor=False
         )
@@ -301,7 +356,7 @@ class Wiki:
                 return Outcome(title, "saved", revid=page.latest_revision_id)
             except EditConflictError:
                 if attempt == 2 or "section" in kwargs:
-                    return Outcome(title, "failed", "edit-conflict")
+                    return Outcome(title, "retry", "edit-conflict")
                 fresh = pywikibot.Page(self.site, title)
                 fresh.text = page.text
                 page = fresh
@@ -311,10 +366,19 @@ class Wiki:
                 return Outcome(title, "failed", "abusefilter")
             except (SpamblacklistError, TitleblacklistError):
                 return Outcome(title, "failed", "blacklist")
+            except TRANSIENT as exc:
+                return Outcome(title, "retry", type(exc).__name__)
             except PageSaveRelatedError as exc:
+                cause = getattr(exc, "reason", None)  # OtherPageSaveError wraps the cause
+                if isinstance(cause, TRANSIENT) or (
+                    isinstance(cause, APIError) and _transient(cause)
+                ):
+                    return Outcome(title, "retry", getattr(cause, "code", type(cause).__name__))
                 reason = "blocked" if "blocked" in str(exc).lower() else type(exc).__name__
                 return Outcome(title, "failed", reason)
             except APIError as exc:
+                if _transient(exc):
+                    return Outcome(title, "retry", exc.code)
                 reason = "blocked" if "blocked" in exc.code else exc.code
                 return Outcome(title, "failed", reason)
-        return Outcome(title, "failed", "edit-conflict")  # pragma: no cover
+        return Outcome(title, "retry", "edit-conflict")  # pragma: no cover

@@ -454,7 +454,11 @@ def _write_wrapper_settings(conf: Path, root: Path, port: int, nonce: str) -> Pa
         f"$smRoot = {_php_str(str(root))};\n"
         f"$smPort = {int(port)};\n"
         f"$smNonce = {_php_str(nonce)};\n"
-        "require __DIR__ . '/LocalSettings.base.php';\n",
+        "require __DIR__ . '/LocalSettings.base.php';\n"
+        "# Temporary settings a test puts in place (LocalWiki.settings_override).\n"
+        "if ( is_file( __DIR__ . '/LocalSettings.override.php' ) ) {\n"
+        "\trequire __DIR__ . '/LocalSettings.override.php';\n"
+        "}\n",
         encoding="utf-8",
     )
     return path
@@ -959,6 +963,20 @@ class LocalWiki:
     def config_file(self) -> Path:
         """The LocalSettings.php that the server and maintenance scripts read."""
         return self.root / "conf" / "LocalSettings.php"
+
+    @contextlib.contextmanager
+    def settings_override(self, php: str) -> Iterator[None]:
+        """Extra LocalSettings lines while the block runs, e.g. ``$wgReadOnly = 'x';``.
+
+        For faults a real wiki produces (read-only mode, small API result limits): PHP's
+        server reads LocalSettings on every request, so the change is live at once.
+        """
+        path = self.root / "conf" / "LocalSettings.override.php"
+        path.write_text("<?php\n" + php + "\n", encoding="utf-8")
+        try:
+            yield
+        finally:
+            path.unlink(missing_ok=True)
 
     def client(self, username: str, *, fresh: bool = False) -> WikiClient:
         """A logged-in API client for a human, the admin or the bot (cached unless fresh)."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from bot.run import Runner
 from tests.wikirun import WikiRun
 
 pytestmark = pytest.mark.wiki
@@ -167,3 +170,82 @@ def test_japanese_wiki_with_localized_templates(meta_wiki, ja_wiki, tmp_path: Pa
     assert report.edits == 11
     sakura_talk = ja_wiki.client("Bob").text("User talk:さくら")
     assert sakura_talk is not None and "Bob" in sakura_talk
+
+
+def test_moved_page_is_read_at_its_new_title_and_forgotten_at_the_old(
+    meta_wiki, tmp_path: Path
+) -> None:
+    w = WikiRun(tmp_path)
+    old, new = w.title("More/Spring"), w.title("More/Spring 2026")
+    append(meta_wiki, "Alice", old, signup("Alice", "Lua"))
+    _, _, runner = w.run()
+    assert [(s.user, s.origin.page) for s in runner.store.load_entries().signups] == [
+        ("Alice", old)
+    ]
+    admin = meta_wiki.client(meta_wiki.admin_user)
+    admin.post({"action": "move", "from": old, "to": new, "reason": "rename"})  # leaves a redirect
+
+    report, _, runner = w.run()
+    data = runner.store.load_entries()
+    assert [(s.user, s.origin.page) for s in data.signups] == [("Alice", new)]
+    assert [p.code for p in data.problems] == []  # no "removed by the mover"
+    assert report.entries["signups"] == 1 and runner.store.page_titles("smmeta") == [new]
+
+
+def test_deleted_signup_page_keeps_its_entries_and_is_reported(meta_wiki, tmp_path: Path) -> None:
+    w = WikiRun(tmp_path)
+    append(meta_wiki, "Alice", w.title("Signups"), signup("Alice", "Lua"))
+    append(meta_wiki, "Bob", w.title("Offers"), signup("Bob", "SPARQL"))
+    w.run()
+    admin = meta_wiki.client(meta_wiki.admin_user)
+    admin.post({"action": "delete", "title": w.title("Offers"), "reason": "oops"})
+
+    report, _, runner = w.run()
+    assert report.entries["signups"] == 2  # Bob's entry stays in force
+    problems = meta_wiki.client("Alice").text(w.title("Problems")) or ""
+    assert w.title("Offers") in problems and "1" in problems
+    assert len(runner.store.load_entries().signups) == 2
+    again, _, _ = w.run()
+    assert again.edits == 0  # reported once, not re-saved on every run
+
+
+def test_a_batch_too_big_for_one_answer_is_read_in_parts(meta_wiki, tmp_path: Path) -> None:
+    """MediaWiki cuts a big prop=revisions answer short ($wgAPIMaxResultSize) and says where
+    to continue; no page of the batch may be taken for missing."""
+    import pywikibot
+
+    from bot.wiki import Wiki
+
+    w = WikiRun(tmp_path)
+    titles = [w.title(f"More/Big {i}") for i in range(3)]
+    filler = "<!-- " + "x" * 12000 + " -->\n"
+    for t in titles:
+        append(meta_wiki, "Alice", t, filler + signup("Alice"))
+    wiki = Wiki("smmeta", pywikibot.Site("smmeta", "smmeta"))
+    with meta_wiki.settings_override("$wgAPIMaxResultSize = 20000;"):
+        found = wiki.latest(titles)
+    assert all(found[t] is not None and "Skill signup" in found[t].text for t in titles)
+    assert wiki.requests >= 3  # it took continuations
+
+
+def test_a_read_only_wiki_delays_messages_without_losing_them(
+    meta_wiki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pywikibot
+
+    monkeypatch.setattr(pywikibot.config, "max_retries", 0)  # Pywikibot's own waits: skip
+    w = WikiRun(tmp_path)
+    append(meta_wiki, "Alice", w.title("Signups"), signup("Alice", "Lua"))
+    append(meta_wiki, "Bob", w.title("Offers"), "{{Skill offer|user=Bob|skills=Lua|languages=en}}")
+    runner = Runner(w.config(), out=io.StringIO())
+    runner.wiki(runner.cfg.wikis[0])  # logged in before the wiki locks (logins need writes)
+    with meta_wiki.settings_override("$wgReadOnly = 'Database maintenance';"):
+        report = runner.run()
+    assert report.messages.get("retry") == 2 and report.edits == 0
+    with runner.store.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT state, attempts FROM outbox")).all()
+    assert sorted(rows) == [("pending", 1), ("pending", 1)]
+    report, _, _ = w.run()
+    assert report.messages.get("saved") == 2
+    talk = meta_wiki.client("Alice").text("User talk:Bob") or ""
+    assert talk.count("<!-- skillmatch:match:") >= 1
