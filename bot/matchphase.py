@@ -66,8 +66,14 @@ def build_inputs(
     last_edits: Mapping[str, datetime | None],
     inactive_days: int,
     learned: Mapping[str, set[str]] | None = None,
+    held: Mapping[str, int] | None = None,
 ) -> Inputs:
-    """One node per person; several signups or offers of one person are merged."""
+    """One node per person; several signups or offers of one person are merged.
+
+    Someone away or closed stays in the input, marked unavailable: their existing matches
+    are kept (paused), they get no new ones. `held` counts each mentor's open matches, so
+    that a mentor who set capacity 0 keeps the learners they have.
+    """
     out = Inputs()
     signups: dict[str, list[Signup]] = {}
     for s in data.signups:
@@ -86,9 +92,8 @@ def build_inputs(
             out.people[user] = Person(user, out.people[user].wiki, False)
     cutoff = datetime.now().astimezone() - timedelta(days=inactive_days)
     for user, items in sorted(signups.items()):
-        active = [s for s in items if _available(s.status, s.away_until, today)]
-        if not active:
-            continue
+        available = [s for s in items if _available(s.status, s.away_until, today)]
+        active = available or items
         first = active[0]
         wants = tuple(dict.fromkeys(w.skill for s in active for w in s.wants))
         langs = tuple(dict.fromkeys(lang for s in active for lang in s.languages))
@@ -113,6 +118,7 @@ def build_inputs(
                     levels,
                     first.utc_offset,
                     methods,
+                    available=bool(available),
                 )
             )
         peer_offers = tuple(dict.fromkeys(o.skill for s in active for o in s.offers))
@@ -130,6 +136,7 @@ def build_inputs(
                     first.region,
                     fmt,
                     first.utc_offset,
+                    available=bool(available),
                 )
             )
     for user, mine in sorted(offers.items()):
@@ -140,6 +147,10 @@ def build_inputs(
             o for o in mine if _available(o.status, o.away_until, today) and o.capacity > 0
         ]
         chosen = open_items or mine
+        taking = bool(open_items) and recent
+        capacity = max(o.capacity for o in chosen)
+        if not taking:  # no new learners, but room for those already matched
+            capacity = max(capacity, (held or {}).get(user, 0))
         out.mentors.append(
             Mentor(
                 id=user,
@@ -148,11 +159,11 @@ def build_inputs(
                 community=signup.community if signup else None,
                 region=next((o.region for o in chosen if o.region), None),
                 format=_merge_format(o.format for o in chosen),
-                capacity=max(o.capacity for o in chosen),
+                capacity=capacity,
                 levels={s.skill: lv for o in chosen for s in o.skills if (lv := _level(s.level))},
                 timezone_offset=signup.utc_offset if signup else None,
                 methods=tuple(dict.fromkeys(m for o in chosen for m in o.methods)),
-                available=bool(open_items) and recent,
+                available=taking,
             )
         )
     return out
@@ -202,8 +213,14 @@ def plan(
     existing: Sequence[Mapping[str, Any]],
     people: Mapping[str, Person],
     scope: str = "",
+    unsure: Iterable[str] = (),
 ) -> Plan:
-    """Compare the result with stored matches: keep ids, create new rows, end vanished ones."""
+    """Compare the result with stored matches: keep ids, create new rows, end vanished ones.
+
+    A match of someone in `unsure` (whose own entry was rejected this run, say for a typo)
+    is left as it is rather than ended: one bad edit should not cost a mentorship.
+    """
+    unsure = set(unsure)
     by_pair: dict[tuple[str, str, str], Mapping[str, Any]] = {}
     generations: dict[tuple[str, str, str], int] = {}
     for row in existing:
@@ -256,7 +273,9 @@ def plan(
         old = by_pair.get(key)
         if old is not None:
             seen.add(old["id"])
-            out.rows.append({**old, "score": p.score, "reasons": reasons, "skills": skills})
+            out.rows.append(
+                {**old, "score": p.score, "reasons": reasons, "skills": skills, "paused": p.paused}
+            )
             continue
         row = {
             "id": match_id("peer", p.a, p.b, generations.get(key, 0), scope),
@@ -269,12 +288,14 @@ def plan(
             "score": p.score,
             "reasons": reasons,
             "state": "proposed",
-            "paused": False,
+            "paused": p.paused,
         }
         out.rows.append(row)
         out.new.append(row)
     for row in existing:
         if row["state"] in OPEN_STATES and row["id"] not in seen:
+            if row["a"] in unsure or row["b"] in unsure:
+                continue  # their entry will be fixed; nothing to decide meanwhile
             # The pair no longer obeys the hard rules (a signup was withdrawn or changed).
             out.rows.append({**row, "state": "ended"})
     return out

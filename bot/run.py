@@ -34,6 +34,8 @@ from bot.store import Store
 from bot.wiki import Latest, Outcome, Wiki
 
 log = logging.getLogger("skillmatch.run")
+AUTHORSHIP_CODES = frozenset({"not-own-entry", "removed-by-other", "unknown-event-organizer"})
+"""Problems about who wrote an entry, not about the entry its owner wrote."""
 MESSAGE_TRIES = 5
 """Runs in a row a message may meet a passing fault (edit conflict, rate limit, server
 error) before it is reported as undelivered."""
@@ -309,20 +311,22 @@ class Runner:
         )
         data.problems.extend(life.problems)
         mentors = sorted({o.user for o in data.offers if o.user})
+        open_rows = [r for r in life.rows if r["state"] in matchphase.OPEN_STATES]
         inputs = matchphase.build_inputs(
             data,
             today=self.today,
             last_edits=self.last_edits(mentors) if mentors else {},
             inactive_days=self.cfg.inactive_days,
             learned=matchphase.learned_skills(life.rows),
+            held=Counter(r["b"] for r in open_rows if r["kind"] == "mentor"),
         )
-        open_rows = [r for r in life.rows if r["state"] in matchphase.OPEN_STATES]
         existing = [(r["a"], r["b"]) for r in open_rows if r["kind"] == "mentor"]
         existing_peers = [(r["a"], r["b"]) for r in open_rows if r["kind"] == "peer"]
         result = solve(inputs.learners, inputs.mentors, inputs.peers, existing, existing_peers)
         first = self.cfg.wikis[0]
         scope = f"{first.key}:{first.pages.get('matches', '')}"
-        plan = matchphase.plan(result, life.rows, inputs.people, scope)
+        unsure = {p.origin.author for p in data.problems if p.code not in AUTHORSHIP_CODES}
+        plan = matchphase.plan(result, life.rows, inputs.people, scope, unsure - {""})
         changed = {
             r["id"]: r
             for r in life.rows

@@ -362,7 +362,16 @@ def test_json_output_shape_and_round_trip():
     assert len(m["reasons"]) == len(m["reason_codes"])
     assert "same time zone" in m["reasons"]  # UTC+2 and Cairo
     (p,) = out["peer_pairs"]
-    assert set(p) == {"a", "b", "a_learns", "b_learns", "score", "reasons", "reason_codes"}
+    assert set(p) == {
+        "a",
+        "b",
+        "a_learns",
+        "b_learns",
+        "score",
+        "reasons",
+        "reason_codes",
+        "paused",
+    }
     assert out["unmatched"] == ["Bo"]
     assert out["waiting"] == [{"id": "Bo", "why": "no_mentor_for_skill"}]
     assert json.loads(json.dumps(out)) == out
@@ -439,3 +448,29 @@ def test_cardinality_is_exact_on_larger_skewed_instances(n_learners, n_mentors, 
         assert compatible(learners[match.learner], mentors[match.mentor])
         load[match.mentor] = load.get(match.mentor, 0) + 1
     assert all(k <= mentors[mid].capacity for mid, k in load.items())
+
+
+def test_away_learner_keeps_their_mentor_paused_and_gets_no_new_one():
+    away = L("ana", available=False)
+    r = solve([away, L("bo")], [M(capacity=3)], existing=[("ana", "mo")])
+    (kept,) = [m for m in r.matches if m.learner == "ana"]
+    assert kept.paused and kept.existing and kept.reasons[-1].key == "learner_away"
+    assert pairs(r) == {("ana", "mo"), ("bo", "mo")}
+    r = solve([away], [M(capacity=3)])
+    assert pairs(r) == set() and r.waiting == ()  # away: not waiting for anyone either
+
+
+def test_away_peer_keeps_the_exchange_paused_and_starts_no_new_one():
+    a, b = P("a", ["lua"], ["sparql"], available=False), P("b", ["sparql"], ["lua"])
+    (kept,) = solve([], [], [a, b], existing_peers=[("a", "b")]).peer_pairs
+    assert kept.paused and kept.existing
+    assert solve([], [], [a, b]).peer_pairs == ()
+
+
+def test_learner_availability_from_json():
+    inst = instance_from_json(
+        {"learners": [{"id": "x", "wants": ["lua"], "languages": ["en"], "available": False}]}
+    )
+    assert inst.learners[0].available is False
+    with pytest.raises(MatchInputError, match="available"):
+        instance_from_json({"peers": [{"id": "p", "languages": ["en"], "available": "no"}]})

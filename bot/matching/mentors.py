@@ -412,7 +412,8 @@ def assign_mentors(
     if kept:
         cap -= np.bincount([m for _, m in kept], minlength=len(mentors))
     cap[~np.asarray([m.available for m in mentors], dtype=np.bool_)] = 0
-    pool = np.ones(ls.n, dtype=np.bool_)
+    # Who may get a new mentor: not those already kept with one, nor anyone away.
+    pool = np.asarray([x.available for x in learners], dtype=np.bool_)
     pool[[lrn for lrn, _ in kept]] = False
 
     n_langs, n_regions = len(v.langs), len(v.regions)
@@ -447,5 +448,6 @@ def assign_mentors(
     matched = np.zeros(ls.n, dtype=np.bool_)
     matched[[p[0] for p in pairs]] = True
     codes = _waiting_codes(ls, ms, v, l_codes, l_owner)
-    waiting = [(i, codes[i]) for i in np.flatnonzero(~matched).tolist()]
+    away = ~np.asarray([x.available for x in learners], dtype=np.bool_)
+    waiting = [(i, codes[i]) for i in np.flatnonzero(~matched & ~away).tolist()]
     return MentorAssignment(pairs=pairs, waiting=waiting, max_new=value)

@@ -50,6 +50,8 @@ class Learner:
     """Minutes east of UTC."""
     methods: tuple[str, ...] = ()
     """Preferred ways to learn; empty means no preference."""
+    available: bool = True
+    """False while away: keeps an existing mentor (shown as paused) but gets no new one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,8 @@ class Peer:
     region: str | None = None
     format: Format = "online"
     timezone_offset: int | None = None
+    available: bool = True
+    """False while away: keeps an existing partner (shown as paused) but gets no new one."""
 
 
 class Reason(NamedTuple):
@@ -143,6 +147,8 @@ class PeerPair:
     points: int
     reasons: tuple[Reason, ...]
     existing: bool
+    paused: bool = False
+    """One of the two is away: the pair is kept, nothing new is started."""
 
     @property
     def score(self) -> float:
@@ -152,6 +158,7 @@ class PeerPair:
         return {
             "a": self.a,
             "b": self.b,
+            "paused": self.paused,
             "a_learns": list(self.a_learns),
             "b_learns": list(self.b_learns),
             "score": self.score,
@@ -304,6 +311,13 @@ def _records(data: Mapping[str, object], key: str) -> list[Mapping[str, object]]
     return cast(list[Mapping[str, object]], value)
 
 
+def _available(record: Mapping[str, object], where: str) -> bool:
+    available = record.get("available", True)
+    if not isinstance(available, bool):
+        raise MatchInputError(f"{where}: 'available' must be true or false")
+    return available
+
+
 def learner_from_json(record: Mapping[str, object], where: str = "learner") -> Learner:
     lid = _str(record, "id", where)
     where = f"{where} {lid}"
@@ -317,6 +331,7 @@ def learner_from_json(record: Mapping[str, object], where: str = "learner") -> L
         levels=_levels(record, where),
         timezone_offset=_tz(record),
         methods=_str_list(record, "methods", where),
+        available=_available(record, where),
     )
 
 
@@ -328,9 +343,7 @@ def mentor_from_json(record: Mapping[str, object], where: str = "mentor") -> Men
         capacity = 1
     if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 0:
         raise MatchInputError(f"{where}: 'capacity' must be an integer >= 0")
-    available = record.get("available", True)
-    if not isinstance(available, bool):
-        raise MatchInputError(f"{where}: 'available' must be true or false")
+    available = _available(record, where)
     methods = _str_list(record, "methods", where)
     return Mentor(
         id=mid,
@@ -359,6 +372,7 @@ def peer_from_json(record: Mapping[str, object], where: str = "peer") -> Peer:
         region=_opt_str(record, "region", where),
         format=_format(record, where),
         timezone_offset=_tz(record),
+        available=_available(record, where),
     )
 
 

@@ -329,7 +329,9 @@ def assign_peers(
         oj = np.asarray([p[1] for p in old], dtype=np.int64)
         mate = max_matching(n, oi, oj, peer_points_v(side, offer_bits, oi, oj))
         pairs = [(i, mate[i], True) for i in range(n) if i < mate[i]]
-    active = np.asarray([m < 0 for m in mate], dtype=np.bool_)
+    active = np.asarray(
+        [m < 0 and p.available for m, p in zip(mate, peers, strict=True)], dtype=np.bool_
+    )
     active &= (side.skills.counts > 0) & (side.langs.counts > 0)
     active &= np.asarray([bool(p.offers) for p in peers], dtype=np.bool_)
     ei, ej = peer_edges(side, offer_bits, active)

@@ -204,9 +204,11 @@ def describe_match(learner: Learner, mentor: Mentor, *, existing: bool = False) 
     else:
         points += W_METHODS
     _tail_reasons(distance, mode, learner.region, reasons)
-    paused = not mentor.available
-    if paused:
+    paused = not (mentor.available and learner.available)
+    if not mentor.available:
         reasons.append(_r("paused", {}, "mentor is paused: no new learners"))
+    elif not learner.available:
+        reasons.append(_r("learner_away", {}, "learner is away: paused"))
     return Match(learner.id, mentor.id, skills, points, tuple(reasons), paused, existing)
 
 
@@ -246,6 +248,9 @@ def describe_peer_pair(a: Peer, b: Peer, *, existing: bool = False) -> PeerPair:
         reasons.append(_r("existing", {}, "continues an existing pair"))
     _common_reasons(a.community, b.community, langs, reasons)
     _tail_reasons(distance, mode, a.region, reasons)
+    paused = not (a.available and b.available)
+    if paused:
+        reasons.append(_r("peer_away", {}, "one of the two is away: paused"))
     return PeerPair(
         a=a.id,
         b=b.id,
@@ -254,4 +259,5 @@ def describe_peer_pair(a: Peer, b: Peer, *, existing: bool = False) -> PeerPair:
         points=peer_points(a, b),
         reasons=tuple(reasons),
         existing=existing,
+        paused=paused,
     )
