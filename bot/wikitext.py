@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
@@ -28,6 +29,7 @@ from mwparserfromhell.nodes import (
     Text,
     Wikilink,
 )
+from mwparserfromhell.parser import ParserError
 from mwparserfromhell.wikicode import Wikicode
 
 # Values whose wikilinks name a user: [[User:Alice|Alice]] means Alice.
@@ -35,8 +37,11 @@ USER_PARAMS = frozenset({"user", "by", "organizer"})
 # Free text may hold invisible characters legitimately (e.g. ZWNJ in Persian); they are dropped.
 FREE_TEXT_PARAMS = frozenset({"description", "notes", "note", "title", "community"})
 LITERAL_TAGS = frozenset({"nowiki", "pre", "syntaxhighlight", "source", "code"})
+# Tags whose content the preprocessor never searches for templates.
+HIDDEN_TAGS = LITERAL_TAGS
 INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _OPENING = re.compile(r"\{\{\s*([^{}|\n]{1,120}?)\s*(?=\||\}|\n|$)")
+MAX_RAW = 1000  # characters kept of an entry reported without being read
 
 
 class Names(Protocol):
@@ -168,69 +173,155 @@ class LineIndex:
         return bisect.bisect_right(self.starts, offset)
 
 
-_MASKED = re.compile(
-    r"<!--.*?(?:-->|\Z)"
-    r"|<(nowiki|pre|syntaxhighlight|source|code)\b[^>]*/>"
-    r"|<(nowiki|pre|syntaxhighlight|source|code)\b[^>]*>.*?</\2\s*>",
-    re.DOTALL | re.IGNORECASE,
+_HIDDEN_START = re.compile(
+    r"<!--|<(" + "|".join(sorted(HIDDEN_TAGS)) + r")(?=\s|/>|>)", re.IGNORECASE
 )
-_BRACES = re.compile(r"\{\{|\}\}")
+_HIDDEN_END = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in sorted(HIDDEN_TAGS)}
+_NOT_NEWLINE = re.compile(r"[^\n]")
+_BRACE_RUNS = re.compile(r"\{\{+|\}\}+")  # lone braces are text; `{2,}` scans slower
+_NAME_END = re.compile(r"[|{}]")
 _SLOW_MARKS = frozenset("<[&{}")
 
 
+def _hidden_spans(text: str) -> list[tuple[int, int]]:
+    """Comments and extension tags the preprocessor hides, found left to right as MediaWiki
+    does (Preprocessor_Hash): an unclosed comment runs to the end of the page; an extension
+    tag without its closing tag is plain text. Linear: like MediaWiki, once a tag has no
+    closing tag (or no `>`) further on, it is not searched for again."""
+    spans: list[tuple[int, int]] = []
+    if "<" not in text:
+        return spans
+    unclosed: set[str] = set()
+    no_gt = False
+    pos = 0
+    while (m := _HIDDEN_START.search(text, pos)) is not None:
+        name = m.group(1)
+        if name is None:  # a comment
+            end = text.find("-->", m.end())
+            pos = len(text) if end < 0 else end + 3
+            spans.append((m.start(), pos))
+            continue
+        name = name.lower()
+        gt = -1 if no_gt else text.find(">", m.end())
+        if gt < 0:
+            no_gt = True
+            pos = m.start() + 1
+            continue
+        if text[gt - 1] == "/":  # self-closing: hides nothing
+            pos = gt + 1
+            continue
+        close = None if name in unclosed else _HIDDEN_END[name].search(text, gt + 1)
+        if close is None:
+            unclosed.add(name)
+            pos = gt + 1
+            continue
+        spans.append((m.start(), close.end()))
+        pos = close.end()
+    return spans
+
+
 def _mask(text: str) -> str:
-    """Blank out comments and literal tags, keeping every offset (and newline) in place."""
+    """Blank out comments and hidden extension tags, keeping every offset (and newline)."""
+    spans = _hidden_spans(text)
+    if not spans:
+        return text
+    parts: list[str] = []
+    last = 0
+    for begin, end in spans:
+        parts.append(text[last:begin])
+        parts.append(_NOT_NEWLINE.sub(" ", text[begin:end]))
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
 
-    def blank(m: re.Match[str]) -> str:
-        return "".join("\n" if c == "\n" else " " for c in m.group(0))
 
-    return _MASKED.sub(blank, text)
+def _kind(masked: str, begin: int, finish: int, names: Names, lang: str) -> str | None:
+    """The SkillMatch template named by the braces at begin..finish, if any.
+
+    The name ends at the first pipe; a name holding a brace (a nested template or
+    argument) is no SkillMatch name. Scanning stops at the first brace or pipe, so
+    however deeply braces nest, each character is scanned once per page.
+    """
+    stop = _NAME_END.search(masked, begin + 2, finish - 2)
+    end = finish - 2 if stop is None else stop.start()
+    if end < finish - 2 and masked[end] != "|":
+        return None
+    return names.canonical_template(_clean_name(masked[begin + 2 : end]).replace("_", " "), lang)
 
 
 def extract(text: str, names: Names, lang: str) -> tuple[list[RawTemplate], list[Stray]]:
     """Every SkillMatch template in `text`, in page order, plus malformed look-alikes.
 
-    Templates are found by matching braces outside comments and literal tags, as
-    MediaWiki's preprocessor does (an unclosed `{{` is plain text and does not swallow
-    what follows). A template with only plain text inside is split directly; one with
-    links, tags, entities or nested braces is handed to mwparserfromhell on its own, so
-    a page's cost stays linear however many entries on it are broken.
+    Templates are found as MediaWiki's preprocessor finds them: comments and extension
+    tags that hide their content (`<nowiki>`, `<math>`, …) are masked first, then runs of
+    braces are matched innermost first, three against three for an argument
+    (`{{{1}}}`) and two against two for a template; an unclosed `{{` is plain text and
+    does not swallow what follows. A template with only plain text inside is split
+    directly; one with links, tags, entities or nested braces is handed to
+    mwparserfromhell on its own, so a page's cost stays linear however many entries on
+    it are broken. Total: any text gives templates and problems, never an exception.
     """
-    if "{{{" in text:  # template parameters: leave brace runs to the full parser
-        return _extract_full(text, names, lang)
     masked = _mask(text)
     lines = LineIndex(text)
-    stack: list[int] = []
-    spans: list[tuple[int, int]] = []
-    for m in _BRACES.finditer(masked):
-        if m.group(0) == "{{":
-            stack.append(m.start())
-        elif stack:
-            spans.append((stack.pop(), m.end()))
+    stack: list[list[int]] = []
+    inner: list[tuple[int, int]] = []  # (begin, nesting) of entries not yet inside another
     found: list[tuple[int, RawTemplate]] = []
-    for begin, finish in spans:
-        inner = masked[begin + 2 : finish - 2]
-        name = clean_text(inner.split("|", 1)[0]).replace("_", " ")
-        kind = names.canonical_template(name, lang)
+    for begin, finish in _template_spans(masked, stack):
+        kind = _kind(masked, begin, finish, names, lang)
         if kind is None:
+            continue
+        nesting = 1
+        while inner and inner[-1][0] > begin:
+            nesting = max(nesting, inner.pop()[1] + 1)
+        inner.append((begin, nesting))
+        line = lines.line(begin)
+        if nesting > 2:
+            # Entries in entries in entries: each level would re-read all those inside it
+            # (quadratic), and the outer ones are invalid anyway.
+            raw = text[begin : begin + MAX_RAW]
+            found.append((begin, RawTemplate(kind, {}, line, raw, [Issue("malformed-template")])))
             continue
         raw = text[begin:finish]
         body = raw[2:-2]
         if _SLOW_MARKS.isdisjoint(body):
-            template = _fast_template(kind, body, raw, lines.line(begin), names, lang)
+            found.append((begin, _fast_template(kind, body, raw, line, names, lang)))
         else:
-            template = _slow_template(kind, raw, lines.line(begin), names, lang)
-        found.append((begin, template))
+            found.append((begin, _slow_template(kind, raw, line, names, lang)))
     found.sort(key=lambda pair: pair[0])
     strays = []
-    for begin in stack:
+    for start, count in stack:
+        begin = start + count - 2
         opening = _OPENING.match(masked, begin)
         if opening is None:
             continue
-        kind = names.canonical_template(clean_text(opening.group(1)).replace("_", " "), lang)
+        kind = names.canonical_template(_clean_name(opening.group(1)).replace("_", " "), lang)
         if kind is not None:
             strays.append(Stray(kind, lines.line(begin), snippet(text[begin : begin + 200])))
     return [t for _, t in found], strays
+
+
+def _template_spans(masked: str, stack: list[list[int]]) -> Iterator[tuple[int, int]]:
+    """(begin, end) of each template, innermost first, pairing brace runs as MediaWiki does.
+
+    A closing run takes three braces from the innermost open run when both have three
+    (an argument, skipped), else two (a template); a lone brace left over is text. Open
+    runs never closed are left in `stack` as [start, braces left].
+    """
+    for m in _BRACE_RUNS.finditer(masked):
+        if masked[m.start()] == "{":
+            stack.append([m.start(), m.end() - m.start()])
+            continue
+        at, left = m.start(), m.end() - m.start()
+        while left >= 2 and stack:
+            run = stack[-1]
+            size = 3 if min(left, run[1]) >= 3 else 2
+            begin = run[0] + run[1] - size
+            run[1] -= size
+            if run[1] < 2:
+                stack.pop()
+            at, left = at + size, left - size
+            if size == 2:
+                yield begin, at
 
 
 def _param(
@@ -270,10 +361,17 @@ def _fast_template(
 
 
 def _slow_template(kind: str, raw: str, line: int, names: Names, lang: str) -> RawTemplate:
-    node = mwparserfromhell.parse(raw, skip_style_tags=True).nodes[0]
-    if not isinstance(node, Template):  # the braces matched, but not as MediaWiki reads them
-        return RawTemplate(kind, {}, line, raw, [Issue("malformed-template")])
-    return _from_node(kind, node, raw, line, names, lang)
+    """One template through mwparserfromhell. Its tree builder recurses once per level of
+    nesting, so a template nested thousands deep raises RecursionError: reported as
+    malformed, like braces MediaWiki would not read as this template."""
+    try:
+        node = mwparserfromhell.parse(raw, skip_style_tags=True).nodes[0]
+        if isinstance(node, Template):
+            return _from_node(kind, node, raw, line, names, lang)
+    except (RecursionError, ParserError):
+        raw = raw[:MAX_RAW]
+    # the braces matched, but not as mwparserfromhell reads them, or too deep to read
+    return RawTemplate(kind, {}, line, raw, [Issue("malformed-template")])
 
 
 def _from_node(
@@ -289,60 +387,3 @@ def _from_node(
         invisible = INVISIBLE.search(str(p.value)) is not None
         _param(template, str(p.name), value, invisible, names, lang)
     return template
-
-
-def _extract_full(text: str, names: Names, lang: str) -> tuple[list[RawTemplate], list[Stray]]:
-    """The whole page through mwparserfromhell: for pages with triple braces."""
-    code = mwparserfromhell.parse(text, skip_style_tags=True)
-    lines = LineIndex(text)
-    found: list[RawTemplate] = []
-    pos = 0
-    for tpl in code.filter_templates(recursive=True):
-        kind = names.canonical_template(_template_name(tpl), lang)
-        if kind is None:
-            continue
-        raw = str(tpl)
-        at = text.find(raw, pos)
-        if at >= 0:
-            pos = at + 1
-        found.append(_from_node(kind, tpl, raw, lines.line(max(at, 0)), names, lang))
-    return found, _strays(code, text, names, lang, lines)
-
-
-def _strays(code: Wikicode, text: str, names: Names, lang: str, lines: LineIndex) -> list[Stray]:
-    """Look for `{{Skill …` openings left as plain text: the parser gave up on them."""
-    strays: list[Stray] = []
-    cursor = 0
-    for chunk in _plain_chunks(code):
-        if "{{" not in chunk:
-            continue
-        for m in _OPENING.finditer(chunk):
-            kind = names.canonical_template(clean_text(m.group(1)).replace("_", " "), lang)
-            if kind is None:
-                continue
-            pos = text.find(chunk, cursor)
-            cursor = max(cursor, pos)
-            offset = (pos if pos >= 0 else 0) + m.start()
-            strays.append(Stray(kind, lines.line(offset), snippet(chunk[m.start() :])))
-    return strays
-
-
-def _plain_chunks(code: Wikicode | str) -> list[str]:
-    """Text nodes outside comments and literal tags, in order."""
-    if isinstance(code, str):
-        return [code]
-    out: list[str] = []
-    for node in code.nodes:
-        if isinstance(node, Text):
-            out.append(node.value)
-        elif isinstance(node, Tag):
-            if str(node.tag).strip().lower() not in LITERAL_TAGS and node.contents is not None:
-                out.extend(_plain_chunks(node.contents))
-        elif isinstance(node, Template):
-            for p in node.params:
-                out.extend(_plain_chunks(p.value))
-        elif isinstance(node, Wikilink) and node.text is not None:
-            out.extend(_plain_chunks(node.text))
-        elif isinstance(node, Heading):
-            out.extend(_plain_chunks(node.title))
-    return out
