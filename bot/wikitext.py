@@ -36,9 +36,34 @@ from mwparserfromhell.wikicode import Wikicode
 USER_PARAMS = frozenset({"user", "by", "organizer"})
 # Free text may hold invisible characters legitimately (e.g. ZWNJ in Persian); they are dropped.
 FREE_TEXT_PARAMS = frozenset({"description", "notes", "note", "title", "community"})
-LITERAL_TAGS = frozenset({"nowiki", "pre", "syntaxhighlight", "source", "code"})
-# Tags whose content the preprocessor never searches for templates.
-HIDDEN_TAGS = LITERAL_TAGS
+# Extension tags whose content MediaWiki hands to the extension as it is: the preprocessor
+# never expands a template inside one, so no entry can be there. These are the tags
+# mwparserfromhell does not parse either (its PARSER_BLACKLIST), so both read a value alike.
+# `<code>` is not one: it is plain HTML, and templates inside it are expanded.
+HIDDEN_TAGS = frozenset(
+    {
+        "categorytree",
+        "ce",
+        "chem",
+        "gallery",
+        "graph",
+        "hiero",
+        "imagemap",
+        "inputbox",
+        "math",
+        "nowiki",
+        "pre",
+        "score",
+        "section",
+        "source",
+        "syntaxhighlight",
+        "templatedata",
+        "timeline",
+    }
+)
+# Tags whose content, inside a value, is the text as written. Any other tag in a value is
+# markup, `<code>` too (a template inside it would be expanded, not shown).
+LITERAL_TAGS = frozenset({"nowiki", "pre", "syntaxhighlight", "source"})
 INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _OPENING = re.compile(r"\{\{\s*([^{}|\n]{1,120}?)\s*(?=\||\}|\n|$)")
 MAX_RAW = 1000  # characters kept of an entry reported without being read
