@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.config import ConfigError
 
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -127,7 +127,7 @@ def cmd_run(args: argparse.Namespace, pywikibot_args: Sequence[str]) -> int:
     cfg = cfgmod.load(args.config)
     import pywikibot
 
-    from bot.run import Runner
+    from bot.run import RunLockedError, Runner
 
     pywikibot.handle_args(list(pywikibot_args))
     if not pywikibot.config.user_agent_description:
@@ -137,7 +137,11 @@ def cmd_run(args: argparse.Namespace, pywikibot_args: Sequence[str]) -> int:
     # -simulate, -simulate:N or `simulate = True` in user-config.py: all mean a dry run, of
     # the store too, or the messages it could not post would count as failed.
     runner = Runner(cfg, dry_run=args.dry_run or bool(pywikibot.config.simulate))
-    report = runner.run()
+    try:
+        report = runner.run()
+    except RunLockedError as exc:
+        print(f"python -m bot run: {exc}; nothing done", file=sys.stderr)
+        return EXIT_LOCKED
     print(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
     return EXIT_OK
 

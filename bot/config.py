@@ -53,6 +53,7 @@ class Config:
     contact: str = ""
     inactive_days: int = 90
     reminder_days: int = 14
+    lock_hours: float = 3.0  # a run lock older than this is taken for a crashed run's
     web_base_url: str = "http://127.0.0.1:8000"
     badge_issuer: dict[str, str] = field(default_factory=dict)
     taxonomy: Path = CONFIG_DIR / "taxonomy.yaml"
@@ -121,6 +122,7 @@ def load(path: str | Path | None = None) -> Config:
         contact=str(data.get("contact", "")),
         inactive_days=int(data.get("inactive_days", 90)),
         reminder_days=int(data.get("reminder_days", 14)),
+        lock_hours=float(data.get("lock_hours", 3.0)),
         web_base_url=str(data.get("web_base_url", "http://127.0.0.1:8000")).rstrip("/"),
         badge_issuer={str(k): str(v) for k, v in (data.get("badge_issuer") or {}).items()},
         taxonomy=_path(root, data.get("taxonomy"), CONFIG_DIR / "taxonomy.yaml"),

@@ -12,8 +12,10 @@ import json
 import logging
 import os
 import shutil
+import socket
 import sys
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -36,9 +38,15 @@ from bot.wiki import Latest, Outcome, Wiki
 log = logging.getLogger("skillmatch.run")
 AUTHORSHIP_CODES = frozenset({"not-own-entry", "removed-by-other", "unknown-event-organizer"})
 """Problems about who wrote an entry, not about the entry its owner wrote."""
+ACTIVITY_RECHECK = timedelta(days=1)
+"""How long a mentor found inactive is not asked about again."""
 MESSAGE_TRIES = 5
 """Runs in a row a message may meet a passing fault (edit conflict, rate limit, server
 error) before it is reported as undelivered."""
+
+
+class RunLockedError(RuntimeError):
+    """Another run holds the store: two runs at once could post a message twice."""
 
 
 @dataclass
@@ -111,13 +119,14 @@ class Runner:
                 Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
             return url
         self._tmp = tempfile.mkdtemp(prefix="skillmatch-dry-")
-        copy = Path(self._tmp) / "dry.db"
+        copy = f"sqlite:///{Path(self._tmp) / 'dry.db'}"
         src = Path(url[len("sqlite:///") :]) if url.startswith("sqlite:///") else None
-        if src is not None and src.exists():
-            shutil.copyfile(src, copy)
-        elif src is None:
-            log.warning("dry run on a non-SQLite store starts from an empty copy")
-        return f"sqlite:///{copy}"
+        if src is not None:
+            if src.exists():
+                shutil.copyfile(src, Path(self._tmp) / "dry.db")
+        else:  # ToolsDB: copy its rows, so the dry run shows what a real run would do
+            Store(url).copy_to(Store(copy))
+        return copy
 
     def _connect(self, source: WikiSource) -> Wiki:
         return Wiki.connect(
@@ -132,6 +141,38 @@ class Runner:
     # -- phases ---------------------------------------------------------------------
 
     def run(self) -> RunReport:
+        holder = {
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "since": _process_start(os.getpid()),
+            "started": time.time(),
+        }
+        if not self.dry_run and not self.store.take_lock(holder, self._lock_is_stale):
+            raise RunLockedError("another run is in progress on this store")
+        try:
+            return self._run()
+        finally:
+            if not self.dry_run:
+                self.store.drop_lock(holder)
+
+    def _lock_is_stale(self, holder: dict[str, Any]) -> bool:
+        """A lock is stale when its process is gone (same host) or it is too old (any host:
+        a Toolforge job runs in a new container each time)."""
+        if time.time() - float(holder.get("started", 0)) > self.cfg.lock_hours * 3600:
+            return True
+        if holder.get("host") != socket.gethostname():
+            return False
+        pid = int(holder.get("pid", 0))
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except (PermissionError, ValueError, OverflowError):
+            return False
+        since = holder.get("since")  # a recycled pid belongs to a younger process
+        return since is not None and _process_start(pid) != since
+
+    def _run(self) -> RunReport:
         run_id = self.store.begin_run()
         try:
             data = self.gather()
@@ -285,21 +326,31 @@ class Runner:
 
         Activity only moves forward: someone whose known edit (from the page histories read,
         or an earlier run's question) is inside the `inactive_days` window is active without
-        asking, so a quiet run asks the wikis only about the mentors who looked inactive.
+        asking. The others are looked up in their contributions at most once a day, so an
+        hourly run does not ask the wikis about the same quiet mentors again and again.
         """
-        cutoff = datetime.now(UTC) - timedelta(days=self.cfg.inactive_days)
-        known = self.store.last_edits(users)
-        out: dict[str, datetime | None] = {u: t for u, t in known.items() if t >= cutoff}
-        ask = [u for u in users if u not in out]
+        now = datetime.now(UTC)
+        cutoff = now - timedelta(days=self.cfg.inactive_days)
+        known = self.store.activity(users)
+        out: dict[str, datetime | None] = {}
+        ask = []
+        for user in users:
+            last, checked = known.get(user, (None, None))
+            if (last is not None and last >= cutoff) or (
+                checked is not None and checked > now - ACTIVITY_RECHECK
+            ):
+                out[user] = last
+            else:
+                ask.append(user)
         fresh: dict[str, datetime] = {}
         for source in self.cfg.wikis if ask else ():
             for user, when in self.wiki(source).last_edits(ask).items():
                 if when is not None and (user not in fresh or when > fresh[user]):
                     fresh[user] = when
         with self.store.transaction() as conn:
-            self.store.note_edits(conn, fresh)
+            self.store.note_edits(conn, fresh, checked=ask)
         for user in ask:
-            out[user] = fresh.get(user) or known.get(user)
+            out[user] = fresh.get(user) or known.get(user, (None, None))[0]
         return out
 
     def match(self, data: ParseResult) -> dict[str, matchphase.Person]:
@@ -657,6 +708,15 @@ class Runner:
             self.report.outcomes.append(outcome)
             if outcome.status == "failed":
                 log.error("%s: could not save %s: %s", wiki.key, title, outcome.reason)
+
+
+def _process_start(pid: int) -> str | None:
+    """When a process started, in clock ticks since boot (Linux), to tell pids apart."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
 
 
 def _kept_from(previous: ParseResult, missing: Mapping[tuple[str, str], int]) -> ParseResult:

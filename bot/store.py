@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
@@ -36,6 +36,7 @@ from bot.models import (
 )
 
 SCHEMA_VERSION = 1
+LOCK_KEY = "run_lock"
 
 metadata = sa.MetaData()
 
@@ -236,7 +237,8 @@ activity = sa.Table(
     "activity",
     metadata,
     sa.Column("username", Key(NAME), primary_key=True),
-    sa.Column("last_edit", sa.DateTime, nullable=False),  # newest edit seen on any wiki, UTC
+    sa.Column("last_edit", sa.DateTime),  # newest edit seen on any wiki, UTC; None: none yet
+    sa.Column("checked", sa.DateTime),  # when the wikis were last asked (contributions)
 )
 
 KIND_OF: dict[type, str] = {
@@ -353,6 +355,16 @@ class Store:
                 conn, meta, {"key": "schema_version", "value": str(SCHEMA_VERSION)}, ("key",)
             )
 
+    def copy_to(self, other: Store) -> None:
+        """Every row of this store into `other` (an empty one), for a dry run's scratch copy."""
+        other.create_schema()
+        with self.engine.connect() as src, other.engine.begin() as dst:
+            for table in metadata.sorted_tables:
+                dst.execute(table.delete())
+                rows = [dict(r) for r in src.execute(sa.select(table)).mappings()]
+                if rows:
+                    dst.execute(table.insert(), rows)
+
     def drop_schema(self) -> None:
         metadata.drop_all(self.engine)
 
@@ -383,6 +395,33 @@ class Store:
             self._upsert(conn, meta, {"key": key, "value": value}, ("key",))
 
     # -- runs --------------------------------------------------------------
+
+    def take_lock(self, holder: Mapping[str, Any], stale: Callable[[dict[str, Any]], bool]) -> bool:
+        """Hold the one run lock (a row keyed ``run_lock``); False if a live run has it.
+
+        A lock whose holder ``stale`` declares dead (its process is gone, or it is too old)
+        is broken. The insert of the primary key is what decides between two starters.
+        """
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(meta.c.value).where(meta.c.key == LOCK_KEY)).scalar()
+            if row is not None:
+                if not stale(json.loads(row)):
+                    return False
+                conn.execute(meta.delete().where(meta.c.key == LOCK_KEY, meta.c.value == row))
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(meta.insert().values(key=LOCK_KEY, value=json.dumps(dict(holder))))
+        except sa.exc.IntegrityError:
+            return False
+        return True
+
+    def drop_lock(self, holder: Mapping[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                meta.delete().where(
+                    meta.c.key == LOCK_KEY, meta.c.value == json.dumps(dict(holder))
+                )
+            )
 
     def begin_run(self) -> int:
         with self.engine.begin() as conn:
@@ -628,26 +667,45 @@ class Store:
 
     def last_edits(self, usernames: Iterable[str]) -> dict[str, datetime]:
         """The newest edit known of each user (UTC), for those the store has seen edit."""
-        wanted = set(usernames)
-        out: dict[str, datetime] = {}
-        with self.engine.connect() as conn:
-            for row in conn.execute(sa.select(activity.c.username, activity.c.last_edit)):
-                if row.username in wanted:
-                    out[row.username] = row.last_edit.replace(tzinfo=UTC)
-        return out
+        return {u: t for u, (t, _) in self.activity(usernames).items() if t is not None}
 
-    def note_edits(self, conn: Connection, edits: Mapping[str, datetime]) -> None:
-        """Remember edits seen (page histories, contributions); a user's newest one wins."""
-        if not edits:
-            return
+    def activity(
+        self, usernames: Iterable[str]
+    ) -> dict[str, tuple[datetime | None, datetime | None]]:
+        """(newest edit known, when the wikis were last asked) per user the store knows."""
+        wanted = set(usernames)
+
+        def utc(value: datetime | None) -> datetime | None:
+            return value.replace(tzinfo=UTC) if value is not None else None
+
+        with self.engine.connect() as conn:
+            return {
+                row.username: (utc(row.last_edit), utc(row.checked))
+                for row in conn.execute(sa.select(activity))
+                if row.username in wanted
+            }
+
+    def note_edits(
+        self, conn: Connection, edits: Mapping[str, datetime], checked: Iterable[str] = ()
+    ) -> None:
+        """Remember edits seen (page histories, contributions); a user's newest one wins.
+        Users in `checked` were just looked up on the wikis, edits found or not."""
+        now = _now()
+        asked = set(checked)
         known = {
-            row.username: row.last_edit.replace(tzinfo=UTC)
+            row.username: row.last_edit.replace(tzinfo=UTC) if row.last_edit else None
             for row in conn.execute(sa.select(activity.c.username, activity.c.last_edit))
         }
-        for user, when in edits.items():
-            if user not in known or when > known[user]:
-                naive = when.astimezone(UTC).replace(tzinfo=None, microsecond=0)
-                self._upsert(conn, activity, {"username": user, "last_edit": naive}, ("username",))
+        for user in sorted(set(edits) | asked):
+            values: dict[str, Any] = {"username": user}
+            when = edits.get(user)
+            old = known.get(user)
+            if when is not None and (old is None or when > old):
+                values["last_edit"] = when.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+            if user in asked:
+                values["checked"] = now
+            if len(values) > 1:
+                self._upsert(conn, activity, values, ("username",))
 
     def load_awards(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

@@ -474,3 +474,12 @@ def test_learner_availability_from_json():
     assert inst.learners[0].available is False
     with pytest.raises(MatchInputError, match="available"):
         instance_from_json({"peers": [{"id": "p", "languages": ["en"], "available": "no"}]})
+
+
+def test_nobody_is_matched_with_themselves():
+    me = L("x", wants=("lua", "sparql"), community="c")
+    both = solve([me], [M("x", offers=("lua",), community="c"), M("y", ("sparql", "lua"))])
+    assert pairs(both) == {("x", "y")}  # x's own offer would score best, but is x
+    assert both.matches[0].skills == ("sparql",)  # and Lua, which x mentors, is not asked
+    alone = solve([L("x", wants=("lua",))], [M("x", offers=("lua",))])
+    assert pairs(alone) == set() and why(alone) == {"x": "no_mentor_for_skill"}

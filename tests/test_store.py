@@ -200,3 +200,29 @@ def test_edits_seen_keep_each_users_newest(db_url: str) -> None:
         s.note_edits(conn, {"ليلى": new, "Carol": old})  # an older edit never wins
     assert s.last_edits(["ليلى", "Carol", "Nobody"]) == {"ليلى": new, "Carol": new}
     assert s.last_edits(["carol"]) == {}  # names are exact keys
+
+
+def test_one_run_lock_at_a_time(db_url: str) -> None:
+    s = Store(db_url)
+    s.create_schema()
+    first, second = {"pid": 1, "host": "a"}, {"pid": 2, "host": "b"}
+    assert s.take_lock(first, stale=lambda holder: False)
+    assert not s.take_lock(second, stale=lambda holder: False)  # held by a live run
+    assert s.take_lock(second, stale=lambda holder: holder == first)  # a dead one's is broken
+    s.drop_lock(first)  # not the holder any more: changes nothing
+    assert not s.take_lock(first, stale=lambda holder: False)
+    s.drop_lock(second)
+    assert s.take_lock(first, stale=lambda holder: False)
+
+
+def test_a_store_copies_into_a_scratch_sqlite(db_url: str, tmp_path) -> None:
+    """What a dry run on ToolsDB works on: the same rows, in a throwaway file."""
+    s = Store(db_url)
+    s.create_schema()
+    with s.transaction() as conn:
+        s.replace_entries(conn, sample(), [("meta", "P/Signups")])
+        s.note_edits(conn, {"ليلى": datetime(2026, 1, 2, tzinfo=UTC)})
+    scratch = Store(f"sqlite:///{tmp_path / 'copy.db'}")
+    s.copy_to(scratch)
+    assert scratch.load_entries().signups == s.load_entries().signups
+    assert scratch.last_edits(["ليلى"]) == s.last_edits(["ليلى"])

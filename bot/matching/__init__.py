@@ -117,6 +117,12 @@ def _clean_learner(x: Learner) -> Learner:
     return replace(x, wants=w, languages=g, methods=m)
 
 
+def _without(x: Learner, own: set[str]) -> Learner:
+    if not own or own.isdisjoint(x.wants):
+        return x
+    return replace(x, wants=tuple(w for w in x.wants if w not in own))
+
+
 def _clean_mentor(x: Mentor) -> Mentor:
     _check_levels(x)
     o, g, m = _dedupe(x.offers), _dedupe(x.languages), _dedupe(x.methods)
@@ -154,8 +160,11 @@ def _solve(
     check_unique((x.id for x in learners), "learner")
     check_unique((x.id for x in mentors), "mentor")
     check_unique((x.id for x in peers), "peer")
-    ls = sorted_by_id([_clean_learner(x) for x in learners])
     ms = sorted_by_id([_clean_mentor(x) for x in mentors])
+    # Nobody is their own mentor: what someone offers as a mentor, they are not matched to
+    # learn (the bot's own input never asks; `python -m bot match` input may).
+    offered = {m.id: set(m.offers) for m in ms}
+    ls = sorted_by_id([_without(_clean_learner(x), offered.get(x.id, set())) for x in learners])
     ps = sorted_by_id([_clean_peer(x) for x in peers])
     v = vocabs(ls, ms, ps)
 
