@@ -1,17 +1,19 @@
 """Find SkillMatch templates in wikitext and turn their parameters into plain strings.
 
 This layer knows wikitext syntax and nothing about what the values mean: it
-strips comments, unwraps ``<nowiki>``, maps localized template and parameter
-names to canonical ones, and reports what it cannot read (unclosed braces,
-templates or markup inside a value, positional or unknown parameters) instead
-of raising. Values never carry live wikitext onward, so nothing a volunteer
-writes can execute when the bot writes it back.
+strips comments, unwraps ``<nowiki>``, decodes entities, composes text to NFC (as
+MediaWiki stores it), maps localized template and parameter names to canonical
+ones, and reports what it cannot read (unclosed braces, templates or markup
+inside a value, positional or unknown parameters, characters MediaWiki would
+refuse) instead of raising. Values never carry live wikitext onward, so nothing a
+volunteer writes can execute when the bot writes it back.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -64,7 +66,17 @@ HIDDEN_TAGS = frozenset(
 # Tags whose content, inside a value, is the text as written. Any other tag in a value is
 # markup, `<code>` too (a template inside it would be expanded, not shown).
 LITERAL_TAGS = frozenset({"nowiki", "pre", "syntaxhighlight", "source"})
-INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_INVISIBLE_CHARS = "\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+# Characters MediaWiki never stores or renders (Sanitizer::validateCodepoint): C0 and C1
+# controls other than tab and newlines, lone surrogates, noncharacters. A Python string
+# holds them, but no UTF-8 encoder downstream (the store, the API) accepts a surrogate.
+_FORBIDDEN_BMP = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+_NONCHARACTERS_ASTRAL = "".join(chr(p << 16 | 0xFFFE) + chr(p << 16 | 0xFFFF) for p in range(1, 17))
+FORBIDDEN = re.compile(f"[{_FORBIDDEN_BMP}{_NONCHARACTERS_ASTRAL}]")
+# What sends a value to the careful check: coarse (any astral character) because a class
+# of astral characters one by one makes `re` scan several times slower.
+_SUSPECT = re.compile(f"[{_INVISIBLE_CHARS}{_FORBIDDEN_BMP}\U00010000-\U0010ffff]")
 _OPENING = re.compile(r"\{\{\s*([^{}|\n]{1,120}?)\s*(?=\||\}|\n|$)")
 MAX_RAW = 1000  # characters kept of an entry reported without being read
 
@@ -107,8 +119,17 @@ class Stray:
 
 
 def clean_text(value: str) -> str:
-    """Drop invisible formatting characters and fold whitespace."""
-    return " ".join(INVISIBLE.sub("", value).split())
+    """Drop invisible formatting characters, fold whitespace and compose (NFC): MediaWiki
+    stores text in NFC, so `Cafe&#x301;` must read as the `Café` typed elsewhere."""
+    text = " ".join(INVISIBLE.sub("", value).split())
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def printable(text: str) -> str:
+    """`text` with each forbidden character replaced by U+FFFD, as MediaWiki would store it."""
+    if text.isprintable() or not FORBIDDEN.search(text):  # isprintable: a fast common case
+        return text
+    return FORBIDDEN.sub("\ufffd", text)
 
 
 _clean_name = lru_cache(maxsize=4096)(clean_text)
@@ -116,7 +137,8 @@ _clean_name = lru_cache(maxsize=4096)(clean_text)
 
 
 def snippet(text: str, limit: int = 120) -> str:
-    flat = " ".join(text.split())
+    """A short one-line excerpt for problem reports; always storable text."""
+    flat = printable(" ".join(text.split()))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -147,7 +169,8 @@ def _user_from_link(link: Wikilink) -> str | None:
 
 
 def _value(code: Wikicode, param: str, issues: list[Issue]) -> str:
-    """Plain text of a parameter value; anything live in it becomes an issue."""
+    """Plain text of a parameter value, not yet cleaned; anything live in it, or an entity
+    for a character MediaWiki would refuse (`&#xD800;`), becomes an issue."""
     out: list[str] = []
     for node in code.nodes:
         if isinstance(node, Text):
@@ -155,7 +178,11 @@ def _value(code: Wikicode, param: str, issues: list[Issue]) -> str:
         elif isinstance(node, Comment):
             continue
         elif isinstance(node, HTMLEntity):
-            out.append(node.normalize())
+            char = node.normalize()
+            if FORBIDDEN.search(char):
+                issues.append(Issue("markup-in-value", (param, snippet(str(node), 40))))
+            else:
+                out.append(char)
         elif isinstance(node, Tag):
             tag = str(node.tag).strip().lower()
             if tag in LITERAL_TAGS and node.contents is not None:
@@ -185,7 +212,7 @@ def _value(code: Wikicode, param: str, issues: list[Issue]) -> str:
             out.append(str(node.title))
         else:  # pragma: no cover - every node type is handled above
             out.append(str(node))
-    return clean_text("".join(out))
+    return "".join(out)
 
 
 class LineIndex:
@@ -303,7 +330,7 @@ def extract(text: str, names: Names, lang: str) -> tuple[list[RawTemplate], list
         if nesting > 2:
             # Entries in entries in entries: each level would re-read all those inside it
             # (quadratic), and the outer ones are invalid anyway.
-            raw = text[begin : begin + MAX_RAW]
+            raw = printable(text[begin : begin + MAX_RAW])
             found.append((begin, RawTemplate(kind, {}, line, raw, [Issue("malformed-template")])))
             continue
         raw = text[begin:finish]
@@ -349,39 +376,60 @@ def _template_spans(masked: str, stack: list[list[int]]) -> Iterator[tuple[int, 
                 yield begin, at
 
 
-def _param(
-    template: RawTemplate, pname: str, value: str, invisible: bool, names: Names, lang: str
-) -> None:
-    """Record one parameter; `invisible`: its raw value held invisible characters."""
+def _param(template: RawTemplate, pname: str, value: str, names: Names, lang: str) -> str | None:
+    """Record one cleaned parameter; its canonical name, None when the name is unknown."""
     canonical = names.canonical_param(_clean_name(pname), lang)
     if canonical is None:
         template.issues.append(Issue("unknown-param", (snippet(_clean_name(pname), 40),)))
-        return
+        return None
     if canonical in template.params:
         template.issues.append(Issue("duplicate-param", (canonical,)))
     template.params[canonical] = value
-    if invisible and canonical not in FREE_TEXT_PARAMS:
-        # Invisible characters in a name or code make it look like another one
-        # (a spoofed username, "a\u200bb" reading as "ab"): refuse, never clean up.
-        problem = "bad-username" if canonical in USER_PARAMS else "invisible-characters"
-        template.issues.append(Issue(problem, (canonical, value)))
+    return canonical
+
+
+def _checked_param(
+    template: RawTemplate, pname: str, value: str, invisible: bool, names: Names, lang: str
+) -> None:
+    """Record a value that holds invisible or forbidden characters (rare), judged as written.
+
+    Invisible characters in a name or code make it look like another one (a spoofed
+    username: "A", a zero-width space, "B" reads as "AB"): refused there, dropped from
+    free text.
+    Forbidden characters (controls, surrogates) are refused everywhere; the value kept
+    for the record has them replaced, so nothing unstorable leaves the parser.
+    `invisible`: the value's source held invisible characters (e.g. in a comment).
+    """
+    forbidden = FORBIDDEN.search(value) is not None
+    invisible = invisible or INVISIBLE.search(value) is not None
+    cleaned = clean_text(printable(value))
+    canonical = _param(template, pname, cleaned, names, lang)
+    if canonical is None or not (forbidden or (invisible and canonical not in FREE_TEXT_PARAMS)):
+        return
+    problem = "bad-username" if canonical in USER_PARAMS else "invisible-characters"
+    template.issues.append(Issue(problem, (canonical, snippet(cleaned, 60))))
 
 
 def _fast_template(
     kind: str, body: str, raw: str, line: int, names: Names, lang: str
 ) -> RawTemplate:
     """Plain-text parameters only: split on pipes and the first equals sign."""
-    template = RawTemplate(kind, {}, line, raw, [])
-    invisible = INVISIBLE.search(body) is not None  # rare: then check value by value
+    # Rare: then check value by value. Text str.isprintable() accepts holds no control,
+    # format (invisible), surrogate or unassigned character: one fast C loop for most.
+    suspect = not body.isprintable() and _SUSPECT.search(body) is not None
+    # Pieces of NFC text split at ASCII marks are NFC: one check for the whole body.
+    nfc = body.isascii() or unicodedata.is_normalized("NFC", body)
+    template = RawTemplate(kind, {}, line, printable(raw) if suspect else raw, [])
     for part in body.split("|")[1:]:
         key, eq, value = part.partition("=")
         if not eq:
             template.issues.append(Issue("positional-param", (snippet(part, 40),)))
-            continue
-        if invisible:
-            _param(template, key, clean_text(value), bool(INVISIBLE.search(value)), names, lang)
+        elif suspect:
+            _checked_param(template, key, value, False, names, lang)
         else:
-            _param(template, key, " ".join(value.split()), False, names, lang)
+            _param(
+                template, key, " ".join(value.split()) if nfc else clean_text(value), names, lang
+            )
     return template
 
 
@@ -396,19 +444,23 @@ def _slow_template(kind: str, raw: str, line: int, names: Names, lang: str) -> R
     except (RecursionError, ParserError):
         raw = raw[:MAX_RAW]
     # the braces matched, but not as mwparserfromhell reads them, or too deep to read
-    return RawTemplate(kind, {}, line, raw, [Issue("malformed-template")])
+    return RawTemplate(kind, {}, line, printable(raw), [Issue("malformed-template")])
 
 
 def _from_node(
     kind: str, tpl: Template, raw: str, line: int, names: Names, lang: str
 ) -> RawTemplate:
-    template = RawTemplate(kind, {}, line, raw, [])
+    template = RawTemplate(kind, {}, line, printable(raw), [])
     for p in tpl.params:
         if not p.showkey:
             template.issues.append(Issue("positional-param", (snippet(str(p.value), 40),)))
             continue
-        canonical = names.canonical_param(clean_text(str(p.name)), lang)
+        pname, source = str(p.name), str(p.value)
+        canonical = names.canonical_param(_clean_name(pname), lang)
         value = _value(p.value, canonical or "", template.issues)
-        invisible = INVISIBLE.search(str(p.value)) is not None
-        _param(template, str(p.name), value, invisible, names, lang)
+        if _SUSPECT.search(source) or _SUSPECT.search(value):
+            invisible = INVISIBLE.search(source) is not None
+            _checked_param(template, pname, value, invisible, names, lang)
+        else:
+            _param(template, pname, clean_text(value), names, lang)
     return template
