@@ -3,7 +3,8 @@
 Every string that came from a volunteer goes through `esc()` before it is
 placed into wikitext. `esc()` turns each character that could start markup
 into an HTML entity, so the text displays as written but can never open a
-template, link, table cell, tag, signature, magic word or external link.
+template, link, table cell, tag, signature, magic word, magic link (ISBN, RFC,
+PMID) or external link.
 Output is deterministic (no timestamps), which is what lets an unchanged wiki
 produce byte-identical pages and therefore zero edits.
 """
@@ -44,14 +45,23 @@ _ENTITIES = {
     "\\": "&#92;",
     "%": "&#37;",
 }
-_ESC = re.compile("[" + re.escape("".join(_ENTITIES)) + "]")
+# Magic links, on by default in MediaWiki: "ISBN 0306406152", "RFC 2616" and "PMID 123" in
+# running text become links. Any occurrence of the word gets its first letter as an entity
+# (`&#73;SBN`), which reads the same and no longer matches.
+_MAGIC_WORDS = ("ISBN", "RFC", "PMID")
+_ESC = re.compile("|".join(_MAGIC_WORDS) + "|[" + re.escape("".join(_ENTITIES)) + "]")
 _USERNAME_OK = re.compile(r"^[^#<>\[\]|{}/@:\n]{1,85}$")
+
+
+def _entity(m: re.Match[str]) -> str:
+    found = m.group(0)
+    return _ENTITIES[found] if len(found) == 1 else f"&#{ord(found[0])};{found[1:]}"
 
 
 def esc(value: object) -> str:
     """Display `value` literally in wikitext, whatever it contains."""
     text = INVISIBLE.sub("", " ".join(str(value).split()))
-    return _ESC.sub(lambda m: _ENTITIES[m.group(0)], text)
+    return _ESC.sub(_entity, text)
 
 
 def user_link(name: str) -> str:

@@ -6,9 +6,11 @@ kept; nothing from the corpus reaches the written wikitext unescaped.
 
 from __future__ import annotations
 
+import html
 import re
 
 import mwparserfromhell
+import pytest
 
 from bot import needsmap, render
 from bot.i18n import Messages
@@ -51,6 +53,9 @@ PAYLOADS = [
     "!",
     "ISBN 978-3-16-148410-0",
     "RFC 1234",
+    "ISBN 0306406152",
+    "PMID 12345",
+    "see RFC\u00a02616.",
     '<div style="position:fixed">',
     "\\",
     "'",
@@ -153,8 +158,18 @@ def test_problems_page_of_whole_corpus_is_inert() -> None:
         assert out.count("\n|-\n") == len(r.problems)
 
 
+# MediaWiki's magic links (Parser::handleMagicLinks, on by default): "ISBN 0306406152",
+# "RFC 2616" and "PMID 123" in running text become links.
+_SPACE = r"(?:[^\S\n]|&nbsp;|&#0*160;|&#[Xx]0*[Aa]0;)"
+MAGIC_LINK = re.compile(
+    rf"\b(?:RFC|PMID){_SPACE}+[0-9]+\b"
+    rf"|\bISBN{_SPACE}+(?:97[89](?:-|{_SPACE})?)?(?:[0-9](?:-|{_SPACE})?){{9}}[0-9Xx]\b"
+)
+
+
 def assert_inert(wikitext: str) -> None:
     """Only the markup the renderer itself writes may be live."""
+    assert not MAGIC_LINK.search(wikitext), MAGIC_LINK.search(wikitext)
     code = mwparserfromhell.parse(wikitext)
     assert code.filter_templates() == [], code.filter_templates()[:3]
     for link in code.filter_wikilinks():
@@ -172,3 +187,31 @@ def test_esc_makes_every_special_character_inert() -> None:
     escaped = render.esc(hostile)
     assert not re.search(r"[\[\]{}|<>~'=]", escaped)
     assert_inert(f"x {escaped} y")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "ISBN 0306406152",
+        "ISBN 978-0-306-40615-7",
+        "ISBN 978 0 306 40615 7",
+        "ISBN\t030640615X",
+        "RFC 2616",
+        "see RFC\u00a02616.",
+        "(PMID 123)",
+        "RFC  1 and PMID 2 and ISBN 0306406152",
+        "ISBNRFCPMID 1",
+    ],
+)
+def test_magic_links_are_escaped_and_read_the_same(value: str) -> None:
+    escaped = render.esc(value)
+    assert not MAGIC_LINK.search(escaped), escaped
+    assert_inert(f"x {escaped} y")
+    assert html.unescape(escaped) == " ".join(value.split())
+
+
+def test_magic_link_pattern_finds_what_mediawiki_links() -> None:
+    for text in ("ISBN 0306406152", "x RFC 2616 y", "PMID&nbsp;1", "ISBN 978-0-306-40615-7"):
+        assert MAGIC_LINK.search(text), text
+    for text in ("ISBN 12", "xRFC 1", "RFC x", "&#73;SBN 0306406152"):
+        assert not MAGIC_LINK.search(text), text
