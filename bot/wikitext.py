@@ -360,12 +360,17 @@ def _template_spans(masked: str, stack: list[list[int]]) -> Iterator[tuple[int, 
     runs never closed are left in `stack` as [start, braces left].
     """
     for m in _BRACE_RUNS.finditer(masked):
-        if masked[m.start()] == "{":
-            stack.append([m.start(), m.end() - m.start()])
+        at, end = m.span()
+        if masked[at] == "{":
+            stack.append([at, end - at])
             continue
-        at, left = m.start(), m.end() - m.start()
+        left = end - at
         while left >= 2 and stack:
             run = stack[-1]
+            if left == 2 and run[1] == 2:  # `{{` … `}}`: by far the most common case
+                stack.pop()
+                yield run[0], end
+                break
             size = 3 if min(left, run[1]) >= 3 else 2
             begin = run[0] + run[1] - size
             run[1] -= size
