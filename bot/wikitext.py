@@ -315,6 +315,7 @@ def extract(text: str, names: Names, lang: str) -> tuple[list[RawTemplate], list
     """
     masked = _mask(text)
     lines = LineIndex(text)
+    params = _ParamNames(names, lang)
     stack: list[list[int]] = []
     inner: list[tuple[int, int]] = []  # (begin, nesting) of entries not yet inside another
     found: list[tuple[int, RawTemplate]] = []
@@ -336,9 +337,9 @@ def extract(text: str, names: Names, lang: str) -> tuple[list[RawTemplate], list
         raw = text[begin:finish]
         body = raw[2:-2]
         if _SLOW_MARKS.isdisjoint(body):
-            found.append((begin, _fast_template(kind, body, raw, line, names, lang)))
+            found.append((begin, _fast_template(kind, body, raw, line, params)))
         else:
-            found.append((begin, _slow_template(kind, raw, line, names, lang)))
+            found.append((begin, _slow_template(kind, raw, line, params)))
     found.sort(key=lambda pair: pair[0])
     strays = []
     for start, count in stack:
@@ -381,9 +382,28 @@ def _template_spans(masked: str, stack: list[list[int]]) -> Iterator[tuple[int, 
                 yield begin, at
 
 
-def _param(template: RawTemplate, pname: str, value: str, names: Names, lang: str) -> str | None:
+class _ParamNames:
+    """Canonical parameter names for one page, remembered: the same few names as written
+    recur in every entry."""
+
+    __slots__ = ("_known", "_lang", "_names")
+
+    def __init__(self, names: Names, lang: str) -> None:
+        self._names, self._lang = names, lang
+        self._known: dict[str, str | None] = {}
+
+    def __call__(self, pname: str) -> str | None:
+        try:
+            return self._known[pname]
+        except KeyError:
+            found = self._names.canonical_param(_clean_name(pname), self._lang)
+            self._known[pname] = found
+            return found
+
+
+def _param(template: RawTemplate, pname: str, value: str, params: _ParamNames) -> str | None:
     """Record one cleaned parameter; its canonical name, None when the name is unknown."""
-    canonical = names.canonical_param(_clean_name(pname), lang)
+    canonical = params(pname)
     if canonical is None:
         template.issues.append(Issue("unknown-param", (snippet(_clean_name(pname), 40),)))
         return None
@@ -394,7 +414,7 @@ def _param(template: RawTemplate, pname: str, value: str, names: Names, lang: st
 
 
 def _checked_param(
-    template: RawTemplate, pname: str, value: str, invisible: bool, names: Names, lang: str
+    template: RawTemplate, pname: str, value: str, invisible: bool, params: _ParamNames
 ) -> None:
     """Record a value that holds invisible or forbidden characters (rare), judged as written.
 
@@ -408,16 +428,14 @@ def _checked_param(
     forbidden = FORBIDDEN.search(value) is not None
     invisible = invisible or INVISIBLE.search(value) is not None
     cleaned = clean_text(printable(value))
-    canonical = _param(template, pname, cleaned, names, lang)
+    canonical = _param(template, pname, cleaned, params)
     if canonical is None or not (forbidden or (invisible and canonical not in FREE_TEXT_PARAMS)):
         return
     problem = "bad-username" if canonical in USER_PARAMS else "invisible-characters"
     template.issues.append(Issue(problem, (canonical, snippet(cleaned, 60))))
 
 
-def _fast_template(
-    kind: str, body: str, raw: str, line: int, names: Names, lang: str
-) -> RawTemplate:
+def _fast_template(kind: str, body: str, raw: str, line: int, params: _ParamNames) -> RawTemplate:
     """Plain-text parameters only: split on pipes and the first equals sign."""
     # Rare: then check value by value. Text str.isprintable() accepts holds no control,
     # format (invisible), surrogate or unassigned character: one fast C loop for most.
@@ -430,42 +448,37 @@ def _fast_template(
         if not eq:
             template.issues.append(Issue("positional-param", (snippet(part, 40),)))
         elif suspect:
-            _checked_param(template, key, value, False, names, lang)
+            _checked_param(template, key, value, False, params)
         else:
-            _param(
-                template, key, " ".join(value.split()) if nfc else clean_text(value), names, lang
-            )
+            _param(template, key, " ".join(value.split()) if nfc else clean_text(value), params)
     return template
 
 
-def _slow_template(kind: str, raw: str, line: int, names: Names, lang: str) -> RawTemplate:
+def _slow_template(kind: str, raw: str, line: int, params: _ParamNames) -> RawTemplate:
     """One template through mwparserfromhell. Its tree builder recurses once per level of
     nesting, so a template nested thousands deep raises RecursionError: reported as
     malformed, like braces MediaWiki would not read as this template."""
     try:
         node = mwparserfromhell.parse(raw, skip_style_tags=True).nodes[0]
         if isinstance(node, Template):
-            return _from_node(kind, node, raw, line, names, lang)
+            return _from_node(kind, node, raw, line, params)
     except (RecursionError, ParserError):
         raw = raw[:MAX_RAW]
     # the braces matched, but not as mwparserfromhell reads them, or too deep to read
     return RawTemplate(kind, {}, line, printable(raw), [Issue("malformed-template")])
 
 
-def _from_node(
-    kind: str, tpl: Template, raw: str, line: int, names: Names, lang: str
-) -> RawTemplate:
+def _from_node(kind: str, tpl: Template, raw: str, line: int, params: _ParamNames) -> RawTemplate:
     template = RawTemplate(kind, {}, line, printable(raw), [])
     for p in tpl.params:
         if not p.showkey:
             template.issues.append(Issue("positional-param", (snippet(str(p.value), 40),)))
             continue
         pname, source = str(p.name), str(p.value)
-        canonical = names.canonical_param(_clean_name(pname), lang)
-        value = _value(p.value, canonical or "", template.issues)
+        value = _value(p.value, params(pname) or "", template.issues)
         if _SUSPECT.search(source) or _SUSPECT.search(value):
             invisible = INVISIBLE.search(source) is not None
-            _checked_param(template, pname, value, invisible, names, lang)
+            _checked_param(template, pname, value, invisible, params)
         else:
-            _param(template, pname, clean_text(value), names, lang)
+            _param(template, pname, clean_text(value), params)
     return template
