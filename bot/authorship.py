@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.models import Origin, Problem
+from bot.validate import ucfirst
 from bot.wikitext import RawTemplate, snippet
 
 STATE_VERSION = 1
@@ -56,8 +57,8 @@ class InForce:
 
 
 def normalize_user(name: str) -> str:
-    name = " ".join(name.replace("_", " ").split())
-    return name[:1].upper() + name[1:]
+    """MediaWiki's form of a username: underscores are spaces, first letter as its ucfirst."""
+    return ucfirst(" ".join(name.replace("_", " ").split()))
 
 
 def owner_of(raw: RawTemplate, organizers: Mapping[str, str]) -> str | None:

@@ -210,3 +210,12 @@ def test_changes_across_a_hidden_revision_belong_to_its_author_too() -> None:
     )
     assert wants(r) == {"Alice": ["lua"], "Bob": ["lua"]}
     assert codes(r) == []
+
+
+def test_names_compare_as_mediawiki_capitalises_them() -> None:
+    """'ßen' is its own account on Wikimedia wikis (never 'SSen'): template and history agree."""
+    p = Page()
+    r = p.edit("ßen", "{{Skill signup|user=ßen|wants=Lua|languages=en}}")
+    assert wants(r) == {"ßen": ["lua"]} and codes(r) == []
+    r = p.edit("Bob_Smith", p.text + "\n{{Skill signup|user=bob Smith|wants=Lua|languages=en}}")
+    assert set(wants(r)) == {"ßen", "Bob Smith"} and codes(r) == []

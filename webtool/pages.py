@@ -16,6 +16,7 @@ import flask
 from werkzeug.exceptions import HTTPException, NotFound
 
 from bot.models import METHODS
+from bot.validate import ucfirst
 from webtool import charts, queries
 from webtool.context import (
     BadParam,
@@ -218,11 +219,11 @@ def skill(skill_id: str) -> str:
 
 
 def normalize_username(raw: str) -> str | None:
-    """MediaWiki's form: underscores are spaces, first letter upper case; None if impossible."""
+    """MediaWiki's form: underscores are spaces, first letter as its ucfirst; None if impossible."""
     name = " ".join(raw.replace("_", " ").split())
     if not name or len(name) > 255:
         return None
-    return name[0].upper() + name[1:]
+    return ucfirst(name)
 
 
 @bp.get("/people/<username>")
