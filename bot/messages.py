@@ -48,6 +48,7 @@ def match_message(
     msgs: Messages,
     label: SkillLabel,
     pages: Mapping[str, str],
+    words: render.Words | None = None,
 ) -> dict[str, Any]:
     """The announcement of a new match to one of its two people, in their wiki's language."""
     other = match["b"] if recipient == match["a"] else match["a"]
@@ -58,13 +59,15 @@ def match_message(
         skills = match["skills"]
         learns = skills["a_learns"] if recipient == match["a"] else skills["b_learns"]
         teaches = skills["b_learns"] if recipient == match["a"] else skills["a_learns"]
-        heading = msgs("skillmatch-notify-peer-heading", esc(", ".join(label(s) for s in learns)))
+        heading = msgs(
+            "skillmatch-notify-peer-heading", esc(render.join_list(map(label, learns), msgs))
+        )
         body = msgs(
             "skillmatch-notify-peer-body",
             esc(recipient),
             user_link(other),
-            esc(", ".join(label(s) for s in learns)),
-            esc(", ".join(label(s) for s in teaches)),
+            esc(render.join_list(map(label, learns), msgs)),
+            esc(render.join_list(map(label, teaches), msgs)),
             esc(match["id"]),
             esc(recipient),
             confirm_page,
@@ -73,8 +76,8 @@ def match_message(
         summary = msgs("skillmatch-summary-peer", other)
         return _payload(msg_id, wiki, recipient, "match", heading, body, summary)
     role = "learner" if recipient == match["a"] else "mentor"
-    skills_text = esc(", ".join(label(s) for s in match["skills"]))
-    reasons = "; ".join(render.reason_text(msgs, r, label) for r in match["reasons"])
+    skills_text = esc(render.join_list(map(label, match["skills"]), msgs))
+    reasons = render.join_reasons(msgs, match["reasons"], label, words)
     heading = msgs(f"skillmatch-notify-{role}-heading", skills_text)
     body = msgs(
         f"skillmatch-notify-{role}-body",

@@ -104,6 +104,8 @@ def notice(msgs: Messages) -> str:
 
 
 SkillLabel = Callable[[str], str]
+Words = Callable[[str, str], str]
+"""(vocabulary kind, canonical value) → the word in the wiki's language."""
 
 
 def suggestion_text(msgs: Messages, code: str, params: Sequence[str]) -> str:
@@ -248,17 +250,32 @@ def url_title(title: str) -> str:
     return quote(title.replace(" ", "_"), safe="/:")
 
 
-def _join(items: Iterable[str]) -> str:
-    return ", ".join(items)
+def join_list(items: Iterable[str], msgs: Messages) -> str:
+    """A list in the wiki's language: "a, b" in English, "a、b" in Japanese, "a، b" in Arabic."""
+    return msgs("skillmatch-comma-separator").join(items)
 
 
-def reason_text(msgs: Messages, reason: Mapping[str, Any], label: SkillLabel) -> str:
-    """One matcher reason in the reader's language; every value escaped."""
+def join_reasons(
+    msgs: Messages, reasons: Iterable[Mapping[str, Any]], label: SkillLabel, words: Words | None
+) -> str:
+    """A match's reasons, one after another in the wiki's language."""
+    return msgs("skillmatch-semicolon-separator").join(
+        reason_text(msgs, r, label, words) for r in reasons
+    )
+
+
+def reason_text(
+    msgs: Messages, reason: Mapping[str, Any], label: SkillLabel, words: Words | None = None
+) -> str:
+    """One matcher reason in the reader's language; every value escaped.
+
+    `words` gives a vocabulary value's word in the wiki's language (methods); without it
+    the canonical value is shown."""
     key = str(reason.get("key", ""))
     p = reason.get("params") or {}
 
     def skills(name: str) -> str:
-        return esc(_join(label(str(s)) for s in p.get(name) or []))
+        return esc(join_list((label(str(s)) for s in p.get(name) or []), msgs))
 
     if key == "teaches":
         return msgs("skillmatch-reason-teaches", skills("skills"))
@@ -266,7 +283,7 @@ def reason_text(msgs: Messages, reason: Mapping[str, Any], label: SkillLabel) ->
         return msgs("skillmatch-reason-level_fits", skills("skills"))
     if key == "shares_language":
         langs = [str(x) for x in p.get("languages") or []]
-        return msgs("skillmatch-reason-shares_language", esc(_join(langs)), len(langs))
+        return msgs("skillmatch-reason-shares_language", esc(join_list(langs, msgs)), len(langs))
     if key == "same_community":
         return msgs("skillmatch-reason-same_community", esc(p.get("community", "")))
     if key == "time_zones":
@@ -276,11 +293,11 @@ def reason_text(msgs: Messages, reason: Mapping[str, Any], label: SkillLabel) ->
             return msgs("skillmatch-reason-format-offline", esc(p.get("region", "")))
         return msgs("skillmatch-reason-format-online")
     if key == "methods":
-        methods = [str(x) for x in p.get("methods") or []]
-        return msgs("skillmatch-reason-methods", esc(_join(methods)), len(methods))
+        methods = [words("methods", str(x)) if words else str(x) for x in p.get("methods") or []]
+        return msgs("skillmatch-reason-methods", esc(join_list(methods, msgs)), len(methods))
     if key == "exchange":
         return msgs("skillmatch-reason-exchange", skills("a_learns"), skills("b_learns"))
-    if key in ("existing", "paused"):
+    if key in ("existing", "paused", "learner_away", "peer_away"):
         return msgs(f"skillmatch-reason-{key}")
     return msgs("skillmatch-reason-other", esc(reason.get("text", key)))
 
@@ -291,7 +308,12 @@ def state_text(msgs: Messages, row: Mapping[str, Any]) -> str:
     return msgs(f"skillmatch-state-{row['state']}")
 
 
-def matches_page(rows: Sequence[Mapping[str, Any]], msgs: Messages, label: SkillLabel) -> str:
+def matches_page(
+    rows: Sequence[Mapping[str, Any]],
+    msgs: Messages,
+    label: SkillLabel,
+    words: Words | None = None,
+) -> str:
     """Mentorships and peer exchanges: stable id, people, skills, state and reasons."""
     parts = [notice(msgs), msgs("skillmatch-matches-intro"), ""]
     mentor = [r for r in rows if r["kind"] == "mentor"]
@@ -308,9 +330,9 @@ def matches_page(rows: Sequence[Mapping[str, Any]], msgs: Messages, label: Skill
                     f'<span id="{esc(r["id"])}">{esc(r["id"])}</span>',
                     user_link(r["a"]),
                     user_link(r["b"]),
-                    esc(_join(label(s) for s in r["skills"])),
+                    esc(join_list((label(s) for s in r["skills"]), msgs)),
                     state_text(msgs, r),
-                    "; ".join(reason_text(msgs, x, label) for x in r["reasons"]),
+                    join_reasons(msgs, r["reasons"], label, words),
                 ]
                 for r in sorted(mentor, key=lambda r: (r["a"], r["id"]))
             ),
@@ -331,13 +353,14 @@ def matches_page(rows: Sequence[Mapping[str, Any]], msgs: Messages, label: Skill
                     f'<span id="{esc(r["id"])}">{esc(r["id"])}</span>',
                     user_link(r["a"]),
                     user_link(r["b"]),
-                    esc(_join(label(s) for s in r["skills"]["a_learns"])),
-                    esc(_join(label(s) for s in r["skills"]["b_learns"])),
+                    esc(join_list((label(s) for s in r["skills"]["a_learns"]), msgs)),
+                    esc(join_list((label(s) for s in r["skills"]["b_learns"]), msgs)),
                     state_text(msgs, r),
-                    "; ".join(
-                        reason_text(msgs, x, label)
-                        for x in r["reasons"]
-                        if x.get("key") != "exchange"
+                    join_reasons(
+                        msgs,
+                        [x for x in r["reasons"] if x.get("key") != "exchange"],
+                        label,
+                        words,
                     ),
                 ]
                 for r in sorted(peer, key=lambda r: (r["a"], r["id"]))
@@ -360,7 +383,7 @@ def waiting_page(rows: Sequence[Mapping[str, Any]], msgs: Messages, label: Skill
             (
                 [
                     user_link(r["username"]),
-                    esc(_join(label(s) for s in r["skills"])),
+                    esc(join_list((label(s) for s in r["skills"]), msgs)),
                     msgs(f"skillmatch-why-{r['why']}"),
                 ]
                 for r in sorted(rows, key=lambda r: (r["why"], r["username"]))

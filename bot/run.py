@@ -312,6 +312,10 @@ class Runner:
         tax = self.core.taxonomy
         return lambda skill: tax.label(skill, lang)
 
+    def _words(self, lang: str) -> Callable[[str, str], str]:
+        vocab = self.core.vocabulary
+        return lambda kind, value: vocab.label(kind, value, lang)
+
     def _source(self, key: str) -> WikiSource | None:
         return next((w for w in self.cfg.wikis if w.key == key), None)
 
@@ -428,7 +432,7 @@ class Runner:
         self, row: dict[str, Any], user: str, src: WikiSource, msgs: Messages
     ) -> dict[str, Any]:
         return messages.match_message(
-            row, user, src.key, msgs, self._label(src.lang), self._pages(src)
+            row, user, src.key, msgs, self._label(src.lang), self._pages(src), self._words(src.lang)
         )
 
     def _reminder_msg(
@@ -673,7 +677,7 @@ class Runner:
                 ]
                 live = sum(1 for r in rows_m if r["state"] in matchphase.OPEN_STATES)
                 pages[source.pages["matches"]] = (
-                    render.matches_page(rows_m, msgs, label),
+                    render.matches_page(rows_m, msgs, label, self._words(source.lang)),
                     msgs("skillmatch-summary-matches", live),
                 )
             if "waiting" in source.pages:

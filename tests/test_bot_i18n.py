@@ -114,18 +114,24 @@ def test_no_unknown_keys(lang: str) -> None:
 @pytest.mark.parametrize("lang", SHIPPED)
 def test_messages_are_translated_not_copied(lang: str) -> None:
     same = {k for k, v in load(lang).items() if v == EN[k]}
-    # Words that are the same in French (Page, Date, Badge, Mentor, Suggestion, active).
-    allowed = {"skillmatch-reason-other"} | (
-        {
-            "skillmatch-problems-col-page",
-            "skillmatch-needs-col-suggestion",
-            "skillmatch-matches-col-mentor",
-            "skillmatch-state-active",
-            "skillmatch-badges-col-badge",
-            "skillmatch-badges-col-date",
-        }
-        if lang == "fr"
-        else set()
+    # Words that are the same in French (Page, Date, Badge, Mentor, Suggestion, active),
+    # and punctuation that Latin-script languages share with English.
+    punctuation = {"skillmatch-comma-separator", "skillmatch-semicolon-separator"}
+    allowed = (
+        {"skillmatch-reason-other"}
+        | (punctuation if lang in ("es", "fr") else set())
+        | (
+            {
+                "skillmatch-problems-col-page",
+                "skillmatch-needs-col-suggestion",
+                "skillmatch-matches-col-mentor",
+                "skillmatch-state-active",
+                "skillmatch-badges-col-badge",
+                "skillmatch-badges-col-date",
+            }
+            if lang == "fr"
+            else set()
+        )
     )
     assert same <= allowed, same - allowed
 
@@ -487,7 +493,7 @@ def test_talk_page_notification_in_japanese() -> None:
     assert body.startswith("さくら さん、こんにちは。SkillMatch により、")
     assert "[[User:Bob|Bob]] さん" in body
     assert core().taxonomy.label("sparql", "ja") in body
-    assert "共通の言語: ja, en" in body and "時差 2 時間" in body
+    assert "共通の言語: ja、en" in body and "時差 2 時間" in body
     assert (
         "[[Wikipedia:スキル共有/登録]]" in body
         and "[[Wikipedia:スキル共有/マッチング#M3F2A9C01BD]]" in body
@@ -529,7 +535,7 @@ def test_talk_page_notifications_in_arabic() -> None:
     # The award URL is followed by a space, or the next word would become part of the link.
     assert "https://example.org/badges/awards/A1 " in body
     reasons = [render.reason_text(msgs, r, label("ar")) for r in MATCH["reasons"]]
-    assert reasons[1] == "لغتان مشتركتان: ja, en"
+    assert reasons[1] == "لغتان مشتركتان: ja، en"
     assert reasons[2] == "فارق التوقيت ساعتان"
 
 
