@@ -114,45 +114,29 @@ def check_page(
 ) -> tuple[dict[str, Any], ParseResult]:
     """Replay new revisions over the stored state; validate the entries now in force."""
     with paused_gc():
-        return _check_page(
-            wiki, title, lang, core, state, revisions, current_text, organizers, today
-        )
-
-
-def _check_page(
-    wiki: str,
-    title: str,
-    lang: str,
-    core: Core,
-    state: dict[str, Any] | None,
-    revisions: Sequence[Revision],
-    current_text: str,
-    organizers: dict[str, str],
-    today: date,
-) -> tuple[dict[str, Any], ParseResult]:
-    extractor = core.extractor(lang)
-    history = PageHistory(state or empty_state(), extractor, organizers)
-    history.apply(revisions)
-    current, strays = extract(current_text, core.names, lang)
-    ctx = Context(core.taxonomy, core.vocabulary, wiki, title, today)
-    raws: list[RawTemplate] = []
-    origins: list[Origin] = []
-    for entry in history.in_force(current):
-        found = extractor(entry.text)
-        if not found:
-            continue
-        raws.append(dataclasses.replace(found[0], line=entry.line))
-        origins.append(Origin(wiki, title, entry.line, entry.revid, entry.author))
-    result = validate_all(raws, [], ctx, origins)
-    # Remembered in the state: a run that reads no new revision must still link the same
-    # revision, or the problems page would change (and be re-saved) on every quiet run.
-    if revisions:
-        history.state["latest_revid"] = revisions[-1].revid
-    latest_revid = int(history.state.get("latest_revid", 0))
-    result.problems.extend(stray_problem(s, wiki, title, latest_revid) for s in strays)
-    result.problems.extend(history.problems(wiki, title, current))
-    _check_attendees(result, organizers)
-    return history.state, result
+        extractor = core.extractor(lang)
+        history = PageHistory(state or empty_state(), extractor, organizers)
+        history.apply(revisions)
+        current, strays = extract(current_text, core.names, lang)
+        ctx = Context(core.taxonomy, core.vocabulary, wiki, title, today)
+        raws: list[RawTemplate] = []
+        origins: list[Origin] = []
+        for entry in history.in_force(current):
+            found = extractor(entry.text)
+            if not found:
+                continue
+            raws.append(dataclasses.replace(found[0], line=entry.line))
+            origins.append(Origin(wiki, title, entry.line, entry.revid, entry.author))
+        result = validate_all(raws, [], ctx, origins)
+        # Remembered in the state: a run that reads no new revision must still link the same
+        # revision, or the problems page would change (and be re-saved) on every quiet run.
+        if revisions:
+            history.state["latest_revid"] = revisions[-1].revid
+        latest_revid = int(history.state.get("latest_revid", 0))
+        result.problems.extend(stray_problem(s, wiki, title, latest_revid) for s in strays)
+        result.problems.extend(history.problems(wiki, title, current))
+        _check_attendees(result, organizers)
+        return history.state, result
 
 
 def new_organizers(

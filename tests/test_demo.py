@@ -24,12 +24,11 @@ import pytest
 
 from bot.store import Store
 from devtools.localwiki import WikiFarm, free_port
-from tests.test_webtool_badges_validator import errors, ob_python, validate_all
+from tests.test_webtool_badges_validator import errors, validate_all
 
 pytestmark = [pytest.mark.wiki, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
-__all__ = ["ob_python"]  # the fixture, imported for this module's tests
 
 
 def _lines_until(proc: subprocess.Popen[str], pattern: str, timeout: float) -> list[str]:

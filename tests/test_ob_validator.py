@@ -28,21 +28,9 @@ from bot.badge_rules import Award, BadgeKind, award_id, default_catalog
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-OB_VENV = Path(os.environ.get("OB_VENV", ROOT / ".venv-ob"))
 ALICE = "https://meta.wikimedia.org/wiki/User:Alice"
 MALLORY = "https://meta.wikimedia.org/wiki/User:Mallory"
 SKILLS = {"sparql": ("SPARQL", "Q54871"), "lua": ("Lua", "Q207316")}
-
-
-@pytest.fixture(scope="module")
-def ob_python() -> Path:
-    script = ROOT / "devtools" / "setup-ob-validator.sh"
-    proc = subprocess.run(
-        ["bash", str(script), str(OB_VENV)], capture_output=True, text=True, timeout=600
-    )
-    if proc.returncode != 0:
-        pytest.fail(f"could not set up the validator venv:\n{proc.stdout}\n{proc.stderr}")
-    return OB_VENV / "bin" / "python"
 
 
 class Site:

@@ -37,7 +37,6 @@ from webtool.app import create_app
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-OB_VENV = Path(os.environ.get("OB_VENV", ROOT / ".venv-ob"))
 MALLORY = "https://meta.wikimedia.org/wiki/User:Mallory"
 # Runs inside .venv-ob: obvalidate's own functions over a batch of targets, one JSON per line.
 DRIVER = """
@@ -50,17 +49,6 @@ with open(sys.argv[2], encoding="utf-8") as jobs:
         out = obvalidate.summary(obvalidate.validate(job["target"], job.get("recipient")))
         print(json.dumps({"target": job["target"], **out}, default=str), flush=True)
 """
-
-
-@pytest.fixture(scope="module")
-def ob_python() -> Path:
-    script = ROOT / "devtools" / "setup-ob-validator.sh"
-    proc = subprocess.run(
-        ["bash", str(script), str(OB_VENV)], capture_output=True, text=True, timeout=600
-    )
-    if proc.returncode != 0:
-        pytest.fail(f"could not set up the validator venv:\n{proc.stdout}\n{proc.stderr}")
-    return OB_VENV / "bin" / "python"
 
 
 @dataclass
