@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import random
 import resource
 import statistics
@@ -42,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from bench import machine
 from bench.nxflow import networkx_solvers
 from bot.matching import Learner, Mentor, Peer, instance_from_json, match_json
 from bot.matching.quality import describe_match, peer_points
@@ -379,8 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(worker(*args.worker)))
         return 0
     cases = args.cases or (list(QUICK) if args.quick else list(CASES))
-    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load}")
+    print(f"python {sys.version.split()[0]}; {machine.describe()}")
     head = f"{'case':<11} {'method':<11} {'time s':>8} {'peak MB':>8} {'matched':>8} {'mean q':>7}"
     print(head + "  vs skillmatch")
     print("-" * (len(head) + 40))

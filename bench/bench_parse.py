@@ -25,6 +25,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from bench import machine
 from bot.config import CONFIG_DIR
 from bot.gather import Core, _extractor, parse_text
 from bot.models import Origin
@@ -115,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"parse bench: {n:,} entries, {len(text) / 1e6:.2f} MB of wikitext, best of {args.repeat}"
     )
+    print(f"  {machine.describe()}")
 
     def full() -> Any:
         return parse_text(text, fresh.core, "en", "bench", "Bench page", TODAY)
