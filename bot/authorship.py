@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.models import Origin, Problem
-from bot.validate import ucfirst
+from bot.usernames import normalize_user
 from bot.wikitext import RawTemplate, snippet
 
 STATE_VERSION = 1
@@ -54,11 +54,6 @@ class InForce:
     revid: int
     author: str
     line: int
-
-
-def normalize_user(name: str) -> str:
-    """MediaWiki's form of a username: underscores are spaces, first letter as its ucfirst."""
-    return ucfirst(" ".join(name.replace("_", " ").split()))
 
 
 def owner_of(raw: RawTemplate, organizers: Mapping[str, str]) -> str | None:

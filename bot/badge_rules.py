@@ -40,6 +40,8 @@ from typing import Any
 
 import yaml
 
+from bot.usernames import normalize_user
+
 CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "badges.yaml"
 IMAGE_DIR = CONFIG_PATH.parent / "badge-images"
 
@@ -67,11 +69,6 @@ _AWARD_ID_VERSION = "skillmatch-award-v1"
 
 
 # -- facts -------------------------------------------------------------------------------------
-
-
-def normalize_user(name: str) -> str:
-    """Canonical form of a wiki user name for hashing: MediaWiki treats '_' and ' ' alike."""
-    return " ".join(name.replace("_", " ").split())
 
 
 def _norm_skills(skills: Iterable[str]) -> tuple[str, ...]:

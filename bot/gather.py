@@ -16,10 +16,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from bot.authorship import PageHistory, Revision, empty_state, normalize_user, owner_of
+from bot.authorship import PageHistory, Revision, empty_state, owner_of
 from bot.gcpause import paused_gc
 from bot.models import Event, Origin, ParseResult, Problem
 from bot.taxonomy import Taxonomy
+from bot.usernames import normalize_user
 from bot.validate import Context, stray_problem, validate_all
 from bot.vocabulary import TemplateNames, Vocabulary
 from bot.wikitext import RawTemplate, extract

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot import badge_rules, lifecycle, matchphase, messages, needsmap, render
-from bot.authorship import normalize_user
 from bot.config import Config, WikiSource
 from bot.gather import Core, PageResult, check_page, new_organizers, organizers_from
 from bot.i18n import Messages
@@ -33,6 +32,7 @@ from bot.matching import solve
 from bot.models import Origin, ParseResult, Problem
 from bot.openbadges import award_page_url, new_salt
 from bot.store import Store
+from bot.usernames import normalize_user
 from bot.wiki import Latest, Outcome, Wiki
 
 log = logging.getLogger("skillmatch.run")

@@ -678,24 +678,30 @@ class Store:
         def utc(value: datetime | None) -> datetime | None:
             return value.replace(tzinfo=UTC) if value is not None else None
 
+        out: dict[str, tuple[datetime | None, datetime | None]] = {}
         with self.engine.connect() as conn:
-            return {
-                row.username: (utc(row.last_edit), utc(row.checked))
-                for row in conn.execute(sa.select(activity))
-                if row.username in wanted
-            }
+            for chunk in _chunked(sorted(wanted), 500):
+                query = sa.select(activity).where(activity.c.username.in_(chunk))
+                for row in conn.execute(query):
+                    out[row.username] = (utc(row.last_edit), utc(row.checked))
+        return out
 
     def note_edits(
         self, conn: Connection, edits: Mapping[str, datetime], checked: Iterable[str] = ()
     ) -> None:
         """Remember edits seen (page histories, contributions); a user's newest one wins.
         Users in `checked` were just looked up on the wikis, edits found or not."""
-        now = _now()
         asked = set(checked)
-        known = {
-            row.username: row.last_edit.replace(tzinfo=UTC) if row.last_edit else None
-            for row in conn.execute(sa.select(activity.c.username, activity.c.last_edit))
-        }
+        if not edits and not asked:
+            return
+        now = _now()
+        known: dict[str, datetime | None] = {}
+        for chunk in _chunked(sorted(set(edits) | asked), 500):
+            query = sa.select(activity.c.username, activity.c.last_edit).where(
+                activity.c.username.in_(chunk)
+            )
+            for row in conn.execute(query):
+                known[row.username] = row.last_edit.replace(tzinfo=UTC) if row.last_edit else None
         for user in sorted(set(edits) | asked):
             values: dict[str, Any] = {"username": user}
             when = edits.get(user)
@@ -715,6 +721,12 @@ class Store:
 
     def save_award(self, conn: Connection, row: Mapping[str, Any]) -> None:
         self._upsert(conn, awards, row, ("id",))
+
+
+def _chunked(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    """Bounded IN lists (SQLite allows a few hundred variables per statement, safely)."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

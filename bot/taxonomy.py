@@ -31,8 +31,6 @@ import yaml
 REQUIRED_LANGUAGES: tuple[str, ...] = ("en", "ja", "ar", "es", "fr")
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "config" / "taxonomy.yaml"
 
-SUGGEST_MEMO = 4096
-"""Misspellings whose suggestions a Taxonomy remembers (cleared when full)."""
 SUGGEST_CUTOFF = 0.6
 """difflib similarity a name needs to be suggested."""
 
@@ -168,7 +166,6 @@ class Taxonomy:
             self._suggest_keys.append(normalize(skill.id))
         self._suggest_keys = list(dict.fromkeys(self._suggest_keys))
         self._chars = _CharCounts(self._suggest_keys)
-        self._suggested: dict[tuple[str, int], list[str]] = {}
 
     def _add(self, text: str, skill_id: str, where: str) -> bool:
         """Index one name; refuse a name that already means another skill. True if new."""
@@ -242,21 +239,12 @@ class Taxonomy:
     def suggest(self, text: str, limit: int = 3) -> list[str]:
         """Skill ids `text` probably meant ("Wikidta" -> wikidata), best first, for messages.
 
-        Remembered per text: a page's history repeats its misspellings revision after
-        revision, and fuzzy scoring costs milliseconds.
+        Not remembered here: the validator remembers each list item it reads, suggestions
+        included (bot.validate._skill_item).
         """
         key = normalize(text)
         if not key or limit <= 0:
             return []
-        memo = (key, limit)
-        hit = self._suggested.get(memo)
-        if hit is None:
-            if len(self._suggested) >= SUGGEST_MEMO:
-                self._suggested.clear()
-            hit = self._suggested[memo] = self._suggest(key, limit)
-        return list(hit)
-
-    def _suggest(self, key: str, limit: int) -> list[str]:
         out = self._chars.close_groups(
             key, limit * 4, SUGGEST_CUTOFF, self._index.__getitem__, limit
         )

@@ -32,6 +32,7 @@ from bot.models import (
     Signup,
     SkillLevel,
 )
+from bot.usernames import normalize_user
 from bot.wikitext import Issue, RawTemplate, Stray, snippet
 
 MAX_VALUE = 1000  # characters in any one parameter
@@ -48,15 +49,6 @@ _UTC = re.compile(r"^(?:UTC|GMT)\s*(?:([+\-−])\s*(\d{1,2})(?::?(\d{2}))?)?$", 
 _EVENT_ID = re.compile(r"^[\w.\-]{1,64}$")
 _URL = re.compile(r"^https?://[^\s<>\"'{}|\\^`]+$", re.IGNORECASE)
 USER_PREFIXES = ("user:", "利用者:", "ユーザー:", "مستخدم:", "usuario:", "utilisateur:", "u:")
-# First letters MediaWiki on Wikimedia wikis keeps although PHP's mb_strtoupper would change
-# them ($wgOverrideUcfirstCharacters, wmf-config/UcfirstOverrides.php in
-# wikimedia/operations-mediawiki-config): titlecase digraphs (ǅ), Georgian Mkhedruli (titles
-# never use Mtavruli), small roman numerals, circled letters, and letters newer than the PHP
-# the table was made for. Its other entries are what `ucfirst` computes anyway.
-_UCFIRST_KEEP = re.compile(
-    "[\u01c5\u01c8\u01cb\u01f2\u0345\u10d0-\u10fa\u10fd-\u10ff\u2170-\u217f\u24d0-\u24e9"
-    "\ua7b9\U00016e60-\U00016e7f]"
-)
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "Skill signup": ("user", "languages"),
@@ -110,29 +102,6 @@ ALLOWED: dict[str, frozenset[str]] = {
     "Skill attendee": frozenset(["event", "user"]),
     "Skill match confirm": frozenset(["id", "user", "outcome", "note"]),
 }
-
-
-def ucfirst(name: str) -> str:
-    """The first letter uppercased as MediaWiki does on Wikimedia wikis (Language::ucfirst
-    with Wikimedia's overrides), so a parsed username equals the account name.
-
-    Only a one-character result is taken: 'ßen' stays 'ßen' (not 'SSen', which would be
-    another account), 'ᾀ' becomes its titlecase 'ᾈ' (not 'ἈΙ'); so a name never changes
-    length. Turkish wikis' dotted 'İ' is not modelled: names are compared as on Meta-Wiki.
-    """
-    if not name:
-        return name
-    first = name[0]
-    if first.isascii():
-        return first.upper() + name[1:]
-    if _UCFIRST_KEEP.match(first):
-        return name
-    upper = first.upper()
-    if len(upper) != 1:
-        upper = first.title()
-        if len(upper) != 1:
-            return name
-    return upper + name[1:]
 
 
 class SkillResolver(Protocol):
@@ -192,11 +161,11 @@ class Fields:
         if lowered.startswith(USER_PREFIXES):
             prefix = next(p for p in USER_PREFIXES if lowered.startswith(p))
             value = value[len(prefix) :].strip()
-        value = " ".join(value.replace("_", " ").split())
+        value = normalize_user(value)
         if not value or len(value) > MAX_NAME or USERNAME_FORBIDDEN.search(value):
             self.fail("bad-username", name, value)
             return None
-        return ucfirst(value)
+        return value
 
     def vocab(self, kind: str, name: str, default: str | None = None) -> str | None:
         value = self.get(name)

@@ -103,6 +103,17 @@ class Wiki:
         result: dict[str, Any] = self.site.simple_request(**params).submit()
         return result
 
+    def _query_all(self, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Each answer of a query, following the API's continuations until the last."""
+        params = dict(params)
+        while True:
+            data = self._request(**params)
+            yield data
+            cont = data.get("continue")
+            if not cont:
+                return
+            params.update(cont)
+
     # -- reading ----------------------------------------------------------------
 
     def titles_with_prefix(self, prefix: str) -> list[str]:
@@ -137,8 +148,7 @@ class Wiki:
                 "rvslots": "main",
                 "redirects": 1,
             }
-            while True:
-                data = self._request(**params)
+            for data in self._query_all(params):
                 query = data.get("query", {})
                 back: dict[str, list[str]] = {}
                 for n in query.get("normalized", []):
@@ -162,10 +172,6 @@ class Wiki:
                     for asked in back.get(page["title"], [page["title"]]):
                         if asked in out:
                             out[asked] = found
-                cont = data.get("continue")
-                if not cont:
-                    break
-                params.update(cont)
         return out
 
     def revision_ids_after(self, title: str, after: int) -> list[tuple[int, int, str, str]]:
@@ -184,26 +190,19 @@ class Wiki:
             "rvdir": "older",
         }
         found: list[tuple[int, int, str, str]] = []
-        reached = False
-        while not reached:
-            data = self._request(**params)
-            for page in data.get("query", {}).get("pages", []):
-                for rev in page.get("revisions", []):
-                    if rev["revid"] <= after:
-                        reached = True
-                        break
-                    found.append(
-                        (
-                            rev["revid"],
-                            rev.get("parentid", 0),
-                            rev.get("user", ""),
-                            rev.get("timestamp", ""),
-                        )
-                    )
-            cont = data.get("continue")
-            if not cont:
-                break
-            params.update(cont)
+        for data in self._query_all(params):
+            revisions = [
+                r
+                for page in data.get("query", {}).get("pages", [])
+                for r in page.get("revisions", [])
+            ]
+            newer = [r for r in revisions if r["revid"] > after]
+            found += [
+                (r["revid"], r.get("parentid", 0), r.get("user", ""), r.get("timestamp", ""))
+                for r in newer
+            ]
+            if len(newer) < len(revisions):
+                break  # reached a revision already seen
         found.sort()
         return found
 
@@ -218,16 +217,11 @@ class Wiki:
                 "rvprop": "ids|content",
                 "rvslots": "main",
             }
-            while True:
-                data = self._request(**params)
+            for data in self._query_all(params):
                 for page in data.get("query", {}).get("pages", []):
                     for rev in page.get("revisions", []):
                         main = rev.get("slots", {}).get("main", {})
                         out[rev["revid"]] = None if main.get("texthidden") else main.get("content")
-                cont = data.get("continue")
-                if not cont:
-                    break
-                params.update(cont)
         return out
 
     def histories(self, wanted: dict[str, tuple[int, Latest]]) -> dict[str, list[Revision]]:

@@ -120,6 +120,11 @@ def reset_root(root: Path) -> None:
 # --------------------------------------------------------------------------- configuration
 
 
+def demo_issuer(web_url: str) -> dict[str, str]:
+    """Who the demo's badges say issued them (bot and web tool alike)."""
+    return {"name": "SkillMatch demo", "url": web_url, "email": "demo@skillmatch.invalid"}
+
+
 def bot_config(root: Path, farm: WikiFarm, web_url: str) -> dict[str, Any]:
     """The bot's YAML configuration for the two demo wikis (see bot/config.py)."""
     return {
@@ -128,11 +133,7 @@ def bot_config(root: Path, farm: WikiFarm, web_url: str) -> dict[str, Any]:
         "store": f"sqlite:///{root / 'skillmatch.db'}",
         "output_dir": str(root / "out"),
         "web_base_url": web_url,
-        "badge_issuer": {
-            "name": "SkillMatch demo",
-            "url": web_url,
-            "email": "demo@skillmatch.invalid",
-        },
+        "badge_issuer": demo_issuer(web_url),
         "wikis": {
             "smmeta": {
                 "family": "smmeta",
@@ -181,7 +182,7 @@ def webtool_config(cfg: Any, farm: WikiFarm, web_url: str, root: Path) -> dict[s
         "base_url": web_url,
         "contact": "local demo",
         "cache_seconds": 1.0,
-        "badge_issuer": dict(bot_config(root, farm, web_url)["badge_issuer"]),
+        "badge_issuer": demo_issuer(web_url),
         "ob3_key_file": str(signing_key(root)),
         "wikis": [
             {

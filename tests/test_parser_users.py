@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.validate import ucfirst
+from bot.usernames import ucfirst
 from tests.helpers import codes, parse
 
 # $wgOverrideUcfirstCharacters on Wikimedia wikis: wikimedia/operations-mediawiki-config,

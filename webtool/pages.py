@@ -16,7 +16,7 @@ import flask
 from werkzeug.exceptions import HTTPException, NotFound
 
 from bot.models import METHODS
-from bot.validate import ucfirst
+from bot.usernames import normalize_user
 from webtool import charts, queries
 from webtool.context import (
     BadParam,
@@ -220,10 +220,8 @@ def skill(skill_id: str) -> str:
 
 def normalize_username(raw: str) -> str | None:
     """MediaWiki's form: underscores are spaces, first letter as its ucfirst; None if impossible."""
-    name = " ".join(raw.replace("_", " ").split())
-    if not name or len(name) > 255:
-        return None
-    return ucfirst(name)
+    name = normalize_user(raw)
+    return name if name and len(name) <= 255 else None
 
 
 @bp.get("/people/<username>")

@@ -413,7 +413,8 @@ def assign_mentors(
         cap -= np.bincount([m for _, m in kept], minlength=len(mentors))
     cap[~np.asarray([m.available for m in mentors], dtype=np.bool_)] = 0
     # Who may get a new mentor: not those already kept with one, nor anyone away.
-    pool = np.asarray([x.available for x in learners], dtype=np.bool_)
+    here = np.asarray([x.available for x in learners], dtype=np.bool_)
+    pool = here.copy()
     pool[[lrn for lrn, _ in kept]] = False
 
     n_langs, n_regions = len(v.langs), len(v.regions)
@@ -448,6 +449,5 @@ def assign_mentors(
     matched = np.zeros(ls.n, dtype=np.bool_)
     matched[[p[0] for p in pairs]] = True
     codes = _waiting_codes(ls, ms, v, l_codes, l_owner)
-    away = ~np.asarray([x.available for x in learners], dtype=np.bool_)
-    waiting = [(i, codes[i]) for i in np.flatnonzero(~matched & ~away).tolist()]
+    waiting = [(i, codes[i]) for i in np.flatnonzero(~matched & here).tolist()]
     return MentorAssignment(pairs=pairs, waiting=waiting, max_new=value)
