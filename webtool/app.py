@@ -104,7 +104,6 @@ def create_app(
         autonyms=tr.AUTONYMS,
         lang_name=context.lang_name,
         suggestion=context.suggestion,
-        badge_name=context.badge_name,
     )
     app.jinja_env.filters["num"] = charts.format_number
     app.jinja_env.trim_blocks = True

@@ -52,7 +52,7 @@ from bot import openbadges as ob
 from bot.badge_rules import SKILL_PLACEHOLDER, Award, BadgeCatalog, BadgeKind, BadgeText
 from webtool import queries
 from webtool import translations as tr
-from webtool.context import choice, msg_text, skill_label, state
+from webtool.context import choice, in_lang, lang_attrs, msg_text, skill_label, skill_text, state
 from webtool.pages import cached, cached_page, error_response
 
 log = logging.getLogger(__name__)
@@ -352,6 +352,15 @@ def kind_for(badge_class: str, skill: str | None) -> BadgeKind:
     return kind if kind.per_skill == bool(skill) else retired_kind(badge_class, bool(skill))
 
 
+@bp.app_template_global()
+def badge_name(badge_class: str, skill: str | None) -> Markup:
+    """A stored award's badge name for pages, in the reader's language when the class has it."""
+    kind = kind_for(badge_class, skill)
+    lang = kind_lang(kind, choice().chain)
+    label = skill_text(skill)[0] if skill else None
+    return in_lang(kind.localized(lang, label).name, lang)
+
+
 def resolve_class(class_id: str) -> tuple[BadgeKind, str | None]:
     """Kind and skill of a published class id; 404 unless the class can exist.
 
@@ -588,13 +597,9 @@ def award(award_id: str) -> str:
     """One badge for people: what it is, who earned it, why, and how to take it along."""
     row = load_award(award_id)
     kind = kind_of(row)
-    reader = choice()
-    text_lang = kind_lang(kind, reader.chain)
+    text_lang = kind_lang(kind, choice().chain)
     label = label_for(row["skill"], text_lang)
     text = kind.localized(text_lang, label)
-    text_attrs = {}
-    if tr.html_lang(text_lang) != reader.html_lang:
-        text_attrs = {"lang": tr.html_lang(text_lang), "dir": tr.direction(text_lang)}
     base = base_url()
     who = issuer()
     issued: date = row["issued_date"]
@@ -602,7 +607,7 @@ def award(award_id: str) -> str:
         "award.html",
         award=row,
         text=text,
-        text_attrs=text_attrs,
+        text_attrs=lang_attrs(text_lang),
         class_id=badge_rules.badge_class_id(kind.id, row["skill"] or None),
         issued=issued.isoformat(),
         identity=recipient_identity(str(row["username"]), row["wiki"]),

@@ -105,31 +105,19 @@ def suggestion(code: str, params: Sequence[object] = ()) -> Markup:
     return Markup('<bdi class="code">{}</bdi>').format(code)
 
 
-def badge_name(kind_id: str, skill_id: str | None) -> Markup:
-    """The badge's localized name from the bot's badge catalog (``config/badges.yaml``)."""
-    kind = _badge_kind(kind_id)
-    if kind is None:  # the class left config/badges.yaml; its awards stay published
-        if skill_id:
-            return msg("badge-unknown-skill", kind_id, skill_text(skill_id)[0])
-        return msg("badge-unknown", kind_id)
-    text_langs = getattr(kind, "text", {}) or {}
-    lang = next((code for code in choice().chain if code in text_langs), "en")
-    label = skill_text(skill_id)[0] if skill_id else None
-    name = kind.localized(lang, label).name
-    if tr.html_lang(lang) != choice().html_lang:
-        return Markup('<span lang="{}" dir="{}">{}</span>').format(
-            tr.html_lang(lang), tr.direction(lang), name
-        )
-    return Markup("{}").format(name)
+def lang_attrs(code: str) -> dict[str, str]:
+    """``lang``/``dir`` for text in language ``code`` on the reader's page; none when they agree."""
+    if tr.html_lang(code) == choice().html_lang:
+        return {}
+    return {"lang": tr.html_lang(code), "dir": tr.direction(code)}
 
 
-def _badge_kind(kind_id: str) -> Any:
-    try:
-        from bot import badge_rules
-
-        return badge_rules.default_catalog().get(kind_id)
-    except (ImportError, OSError, KeyError, ValueError):
-        return None
+def in_lang(text: str, code: str) -> Markup:
+    """``text``, escaped, in a ``lang``/``dir`` span when ``code`` is not the page's language."""
+    attrs = lang_attrs(code)
+    if attrs:
+        return Markup('<span lang="{lang}" dir="{dir}">{}</span>').format(text, **attrs)
+    return Markup("{}").format(text)
 
 
 def lang_name(code: str) -> str:
@@ -150,13 +138,9 @@ def url(endpoint: str, **values: Any) -> str:
 def skill_label(skill_id: str) -> Markup:
     """The skill's label in the reader's language; tagged with its own language if it fell back."""
     label, lang = state().skills.label(skill_id, choice().chain)
-    if lang is not None and tr.html_lang(lang) != choice().html_lang:
-        return Markup('<span lang="{}" dir="{}">{}</span>').format(
-            tr.html_lang(lang), tr.direction(lang), label
-        )
     if lang is None:
         return Markup('<span dir="auto">{}</span>').format(label)
-    return Markup("{}").format(label)
+    return in_lang(label, lang)
 
 
 def skill_text(skill_id: str) -> tuple[str, str | None]:
