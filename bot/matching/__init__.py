@@ -156,16 +156,24 @@ def _solve(
     peers: Sequence[Peer],
     existing: Sequence[tuple[str, str]],
     existing_peers: Sequence[tuple[str, str]],
+    *,
+    clean: bool = False,
 ) -> MatchResult:
+    """`clean`: the people come from :func:`instance_from_json`, which already dropped
+    repeated list items and checked levels."""
     check_unique((x.id for x in learners), "learner")
     check_unique((x.id for x in mentors), "mentor")
     check_unique((x.id for x in peers), "peer")
-    ms = sorted_by_id([_clean_mentor(x) for x in mentors])
+    if not clean:  # typed callers: lists may repeat, levels may be out of range
+        learners = [_clean_learner(x) for x in learners]
+        mentors = [_clean_mentor(x) for x in mentors]
+        peers = [_clean_peer(x) for x in peers]
+    ms = sorted_by_id(mentors)
     # Nobody is their own mentor: what someone offers as a mentor, they are not matched to
     # learn (the bot's own input never asks; `python -m bot match` input may).
     offered = {m.id: set(m.offers) for m in ms}
-    ls = sorted_by_id([_without(_clean_learner(x), offered.get(x.id, set())) for x in learners])
-    ps = sorted_by_id([_clean_peer(x) for x in peers])
+    ls = sorted_by_id([_without(x, offered.get(x.id, set())) for x in learners])
+    ps = sorted_by_id(peers)
     v = vocabs(ls, ms, ps)
 
     assignment = assign_mentors(ls, ms, existing, v)
@@ -193,5 +201,5 @@ def match_json(data: object) -> dict[str, Any]:
     with paused_gc():
         inst = instance_from_json(data)
         return _solve(
-            inst.learners, inst.mentors, inst.peers, inst.existing, inst.existing_peers
+            inst.learners, inst.mentors, inst.peers, inst.existing, inst.existing_peers, clean=True
         ).to_json()

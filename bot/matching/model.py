@@ -131,7 +131,8 @@ class Match:
             "skills": list(self.skills),
             "score": self.score,
             "reasons": [r.text for r in self.reasons],
-            "reason_codes": [r.to_json() for r in self.reasons],
+            # Inline rather than Reason.to_json: a big run writes hundreds of thousands.
+            "reason_codes": [{"key": r.key, "params": r.params} for r in self.reasons],
             "paused": self.paused,
         }
 
