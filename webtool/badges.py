@@ -52,7 +52,16 @@ from bot import openbadges as ob
 from bot.badge_rules import SKILL_PLACEHOLDER, Award, BadgeCatalog, BadgeKind, BadgeText
 from webtool import queries
 from webtool import translations as tr
-from webtool.context import choice, in_lang, lang_attrs, msg_text, skill_label, skill_text, state
+from webtool.context import (
+    choice,
+    in_lang,
+    lang_attrs,
+    msg_text,
+    skill_label,
+    skill_text,
+    state,
+    user_page_url,
+)
 from webtool.pages import cached, cached_page, error_response
 
 log = logging.getLogger(__name__)
@@ -441,21 +450,6 @@ def as_award(row: Mapping[str, Any]) -> Award:
     )
 
 
-def recipient_identity(username: str, wiki_id: str | None) -> str:
-    """The recipient's user page URL on their home wiki: the identity the assertion hashes.
-
-    Encoded like MediaWiki (``ob.user_page_url``), so it is the address a person copies from
-    their browser. A wiki outside Wikimedia's farm may read titles from ``?title=``; then the
-    encoded title follows the configured ``article_url`` as it is. An award from a wiki the
-    tool does not list falls back to the first wiki, as the person page's user link does.
-    """
-    cfg = state().config
-    wiki = (cfg.wiki(wiki_id) if wiki_id else None) or cfg.wikis[0]
-    if wiki.article_url.endswith("/"):
-        return ob.user_page_url(wiki.article_url, username)
-    return wiki.article_url + ob.user_page_url("", username).removeprefix("/")
-
-
 @dataclass(frozen=True)
 class Evidence:
     """One fact an award rests on: what to call it and where anyone can check it."""
@@ -512,7 +506,7 @@ def assertion_document(row: Mapping[str, Any], base: str) -> dict[str, Any]:
     return ob.assertion(
         base,
         as_award(row),
-        recipient_identity(str(row["username"]), row["wiki"]),
+        user_page_url(str(row["username"]), row["wiki"]),
         str(row["salt"]),
         row["issued_date"],
         [e.url for e in evidence_list(row, base)],
@@ -559,7 +553,7 @@ def credential(award_id: str) -> Response:
             issuer_name=who.name,
             issuer_homepage=who.url,
             issuer_email=who.email,
-            recipient_identity=recipient_identity(str(row["username"]), row["wiki"]),
+            recipient_identity=user_page_url(str(row["username"]), row["wiki"]),
             salt=str(row["salt"]),
             issued_on=row["issued_date"],
             evidence_urls=[e.url for e in evidence_list(row, base)],
@@ -610,7 +604,7 @@ def award(award_id: str) -> str:
         text_attrs=lang_attrs(text_lang),
         class_id=badge_rules.badge_class_id(kind.id, row["skill"] or None),
         issued=issued.isoformat(),
-        identity=recipient_identity(str(row["username"]), row["wiki"]),
+        identity=user_page_url(str(row["username"]), row["wiki"]),
         evidence=evidence_list(row, base),
         issuer=who,
         assertion_id=ob.assertion_url(base, str(row["id"])),

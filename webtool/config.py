@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 
@@ -65,10 +66,13 @@ class WikiConfig:
     languages: tuple[str, ...] = ()
 
     def page_url(self, title: str) -> str:
-        """The reading URL of a wiki page (``article_url`` ends with ``/wiki/``)."""
-        from urllib.parse import quote
+        """The reading URL of a wiki page (``article_url`` ends with ``/wiki/`` or ``?title=``),
+        encoded like MediaWiki's wfUrlencode: the address a reader copies from the browser."""
+        return self.article_url + quote(title.replace(" ", "_"), safe=";@$!*(),/~:")
 
-        return self.article_url + quote(title.replace(" ", "_"), safe="/:()")
+    def user_page_url(self, username: str) -> str:
+        """A user's page, its title spelled as ``bot.openbadges.user_page_url`` spells it."""
+        return self.page_url("User:" + "_".join(username.replace("_", " ").split()))
 
 
 META_WIKI = WikiConfig(

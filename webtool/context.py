@@ -163,9 +163,14 @@ def wiki(wiki_id: str | None) -> WikiConfig | None:
     return state().config.wiki(wiki_id) if wiki_id else None
 
 
-def user_page_url(username: str, wiki_id: str | None) -> str | None:
+def user_page_url(username: str, wiki_id: str | None) -> str:
+    """The user's page on their home wiki (the first wiki for a wiki the tool does not list).
+
+    Encoded like MediaWiki, so it is the address a person copies from their browser: the
+    person page links it, and it is the recipient identity a badge assertion hashes.
+    """
     found = wiki(wiki_id) or state().config.wikis[0]
-    return found.page_url("User:" + username)
+    return found.user_page_url(username)
 
 
 def revision_url(wiki_id: str, revid: int) -> str | None:
