@@ -366,13 +366,16 @@ def test_select_follows_mediawiki() -> None:
 
 
 def test_web_tool_uses_the_same_rules() -> None:
-    assert tr.plural_category is plurals.plural_category
-    assert tr._PLURAL_ORDER is plurals.PLURAL_ORDER
+    assert tr.plurals is plurals
     forms = ["0=لا شيء", "صفر", "واحد", "اثنان", "قليل", "كثير", "آخر"]
     text = "{{PLURAL:$1|" + "|".join(forms) + "}}"
     assert [str(tr.format_message(text, [n], "ar")) for n in NUMBERS] == [
         plurals.select("ar", n, forms) for n in NUMBERS
     ]
+    # Parameters are read as the bot reads them (bot/i18n.py passes them as text).
+    for value in ("1,234", "1 234", "2.5", "1.0", "x"):
+        assert str(tr.format_message(text, [value], "ar")) == plurals.select("ar", value, forms)
+    assert str(tr.format_message(text, ["1,234"], "ar")) == "كثير"
     assert str(tr.format_message(text, [0], "ar")) == "لا شيء"
 
 

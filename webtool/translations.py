@@ -32,9 +32,7 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from bot.plurals import PLURAL_ORDER
-from bot.plurals import plural_category as plural_category
-from bot.plurals import select as select_plural
+from bot import plurals
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +111,6 @@ AUTONYMS: Mapping[str, str] = {
     "ur": "اردو",
     "zh": "中文",
 }
-
-# CLDR plural categories in the order MediaWiki's {{PLURAL:}} expects forms for each language, and
-# the category of a number: one implementation for the bot and the web tool (bot/plurals.py).
-_PLURAL_ORDER: Mapping[str, tuple[str, ...]] = PLURAL_ORDER
 
 
 def valid_code(code: str) -> bool:
@@ -277,11 +271,6 @@ def choose(
     return Choice("en", ("en",))
 
 
-def _choose_plural(forms: list[str], lang: str, n: int) -> str:
-    """MediaWiki's choice among ``{{PLURAL:}}`` forms (explicit ``N=`` forms first)."""
-    return select_plural(lang, n, forms)
-
-
 _PLURAL = re.compile(r"\{\{PLURAL:\$(\d+)\|([^{}]*)\}\}")
 _PARAM = re.compile(r"\$(\d+)")
 
@@ -290,13 +279,10 @@ def format_message(text: str, params: Sequence[object], lang: str) -> Markup:
     """Fill ``$n`` and ``{{PLURAL:$n|…}}``; the text and plain-string params are escaped."""
 
     def plural(match: re.Match[str]) -> str:
+        # The parameter as text, as the bot passes it: ``1,234`` is a number, ``x`` is none.
         index = int(match.group(1)) - 1
-        value = params[index] if 0 <= index < len(params) else 0
-        try:
-            n = int(str(value))
-        except ValueError:
-            n = 0
-        return _choose_plural(match.group(2).split("|"), lang, n)
+        value = str(params[index]) if 0 <= index < len(params) else "0"
+        return plurals.select(lang, value, match.group(2).split("|"))
 
     text = _PLURAL.sub(plural, text)
     escaped = str(escape(text))
