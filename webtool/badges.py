@@ -56,7 +56,6 @@ from webtool.context import (
     choice,
     in_lang,
     lang_attrs,
-    msg_text,
     skill_label,
     skill_text,
     state,
@@ -102,17 +101,7 @@ class BadgeProblem(HTTPException):
 @bp.errorhandler(HTTPException)
 def _error(exc: HTTPException) -> Any:
     """The award page gets the HTML error page; documents get a small JSON error."""
-    if flask.request.endpoint == "badges.award":
-        return error_response(exc)
-    code = exc.code or 500
-    key = getattr(exc, "key", None) or {404: "error-not-found", 405: "error-method"}.get(
-        code, "error-internal"
-    )
-    body = json.dumps({"error": {"code": code, "message": msg_text(key)}}, ensure_ascii=False)
-    response = Response(body, status=code, content_type="application/json; charset=utf-8")
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.cache_control.no_store = True
-    return response
+    return error_response(exc, as_json=flask.request.endpoint != "badges.award")
 
 
 # -- shared helpers ----------------------------------------------------------------------------

@@ -87,22 +87,38 @@ def today() -> date:
     return date.today()
 
 
-def error_response(exc: HTTPException, status: int | None = None) -> Any:
-    """The error page (or JSON under /api/); only fixed messages, never the request's input."""
+ERROR_KEYS = {
+    400: "error-bad-request",
+    404: "error-not-found",
+    405: "error-method",
+    503: "error-unavailable",
+}
+
+
+def error_response(
+    exc: HTTPException, status: int | None = None, *, as_json: bool | None = None
+) -> Any:
+    """The error page, or a small JSON error for machines (``as_json``; by default under /api/).
+
+    Only fixed messages, never the request's input: the exception's own message ``key`` when
+    it has one (``badges.BadgeProblem``), else the status's. JSON errors are readable from any
+    origin and never stored, so a cache does not keep an error in place of a public document.
+    """
     code = status or exc.code or 500
-    key = {
-        400: "error-bad-request",
-        404: "error-not-found",
-        405: "error-method",
-        503: "error-unavailable",
-    }.get(code, "error-internal")
+    key = getattr(exc, "key", None) or ERROR_KEYS.get(code, "error-internal")
     param = getattr(exc, "param", None)
-    if flask.request.path.startswith("/api/"):
+    if as_json is None:
+        as_json = flask.request.path.startswith("/api/")
+    if as_json:
         body: dict[str, Any] = {"error": {"code": code, "message": msg_text(key)}}
         if param:
             body["error"]["parameter"] = param
             body["error"]["message"] = msg_text("error-bad-param", param)
-        return flask.jsonify(body), code
+        response = flask.jsonify(body)
+        response.status_code = code
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.cache_control.no_store = True
+        return response
     return flask.render_template("error.html", code=code, key=key, param=param), code
 
 
