@@ -456,10 +456,10 @@ def evidence_list(row: Mapping[str, Any], base: str) -> list[Evidence]:
     central = cfg.wikis[0]
     username = str(row["username"])
     sources: dict[str, dict[str, Any]] = {}
-    if any(item.startswith(("event:", "need:")) for item in row["evidence"]):
-        sources = cached(
-            ("badge-evidence", username), lambda c: queries.evidence_sources(c, username)
-        )
+    if any(item.startswith("event:") for item in row["evidence"]):
+        sources |= cached(("evidence-events",), queries.event_sources)
+    if any(item.startswith("need:") for item in row["evidence"]):
+        sources |= cached(("evidence-needs", username), lambda c: queries.need_sources(c, username))
     person = f"{base}/people/{quote(username.replace(' ', '_'), safe='')}"
     out = []
     for item in row["evidence"]:

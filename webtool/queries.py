@@ -803,18 +803,22 @@ def awarded_class(conn: Connection, class_id: str) -> tuple[str, str | None] | N
     return str(badge_class), (str(skill) if skill else None)
 
 
-def evidence_sources(conn: Connection, username: str) -> dict[str, dict[str, Any]]:
-    """Where the facts behind a person's badges are written, by evidence key.
-
-    ``event:<id>`` maps to the event entry (title and origin), ``need:<community>:<skill>`` to
-    the person's own need entry; two SELECTs on indexed columns (events are few).
-    """
+def event_sources(conn: Connection) -> dict[str, dict[str, Any]]:
+    """Every event entry (title and origin) by its evidence key ``event:<id>``; events are few,
+    so one SELECT serves every badge that rests on an event."""
     out: dict[str, dict[str, Any]] = {}
     for (data,) in conn.execute(
         sa.select(entries.c.data).where(entries.c.kind == "event").order_by(entries.c.id)
     ):
         view = entry_view("event", data or {})
         out.setdefault(f"event:{view['id']}", view)
+    return out
+
+
+def need_sources(conn: Connection, username: str) -> dict[str, dict[str, Any]]:
+    """A person's own need entries by evidence key ``need:<community>:<skill>`` (one SELECT
+    on indexed columns)."""
+    out: dict[str, dict[str, Any]] = {}
     for (data,) in conn.execute(
         sa.select(entries.c.data)
         .where(entries.c.owner == username, entries.c.kind == "need")
