@@ -77,7 +77,8 @@ def test_shipped_catalog_is_complete() -> None:
 
 
 def test_every_svg_in_image_dir_is_used() -> None:
-    used = {k.image for k in default_catalog().kinds}
+    # retired.svg: the web tool's image for an awarded class later taken out of the config.
+    used = {k.image for k in default_catalog().kinds} | {"retired.svg"}
     assert {p.name for p in IMAGE_DIR.glob("*.svg")} == used
 
 
