@@ -21,7 +21,8 @@ Routes (the contract's, ``../shared/spec/wiki-contract.md``; once published they
     /badges/revocations                  the OB 3.0 revocation list every credential points at
 
 Published URLs never disappear: a class removed from ``config/badges.yaml`` after it was
-awarded is served from the stored awards as a `RetiredKind` (generic localized texts and image).
+awarded is served from the stored awards under a stand-in class (`retired_kind`: generic localized
+texts, ``config/badge-images/retired.svg``).
 
 Ids are checked against strict patterns before any lookup, so a hostile path is a 404 that
 never echoes its input. Error bodies are JSON with a localized, fixed message.
@@ -47,7 +48,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers.response import Response
 
-from bot import badge_rules, baking, ob3
+from bot import badge_rules, ob3
 from bot import openbadges as ob
 from bot.badge_rules import SKILL_PLACEHOLDER, Award, BadgeCatalog, BadgeKind, BadgeText
 from webtool import queries
@@ -81,6 +82,7 @@ VC_JWT_TYPE = "application/vc+jwt"
 AWARD_MAX_AGE = 300
 STATIC_MAX_AGE = 86_400
 DEFAULT_ISSUER_NAME = "SkillMatch"
+RETIRED_IMAGE = "retired.svg"  # in config/badge-images, the image of every removed class
 EVIDENCE_KEYS: Mapping[str, str] = {
     "match": "badge-evidence-match",
     "pair": "badge-evidence-pair",
@@ -302,18 +304,14 @@ def public_key(thumbprint: str) -> Response:
 # -- badge classes -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RetiredKind(BadgeKind):
-    """A badge class that was awarded and has since left ``config/badges.yaml``.
+def retired_kind(kind_id: str, per_skill: bool) -> BadgeKind:
+    """The stand-in for a class that was awarded and has since left ``config/badges.yaml``.
 
     Published URLs never disappear, so its class, assertions, award pages and credentials keep
-    answering from the stored awards, with generic localized texts and a generic image.
+    answering from the stored awards, with generic texts in every interface language and a
+    generic image (whose ``<title>``/``<desc>`` are filled in like every class image's).
     """
-
-
-def retired_kind(kind_id: str, per_skill: bool) -> RetiredKind:
-    """The stand-in for a removed class, with texts in every interface language."""
-    memo: dict[tuple[str, bool], RetiredKind] = flask.current_app.extensions.setdefault(
+    memo: dict[tuple[str, bool], BadgeKind] = flask.current_app.extensions.setdefault(
         "skillmatch-retired-kinds", {}
     )
     found = memo.get((kind_id, per_skill))
@@ -331,8 +329,8 @@ def retired_kind(kind_id: str, per_skill: bool) -> RetiredKind:
                 description=tr.text(messages, lang, "badge-retired-description"),
                 criteria=tr.text(messages, lang, "badge-retired-criteria"),
             )
-        found = memo[(kind_id, per_skill)] = RetiredKind(
-            id=kind_id, rule="retired", per_skill=per_skill, text=text
+        found = memo[(kind_id, per_skill)] = BadgeKind(
+            id=kind_id, rule="retired", per_skill=per_skill, image=RETIRED_IMAGE, text=text
         )
     return found
 
@@ -364,7 +362,7 @@ def resolve_class(class_id: str) -> tuple[BadgeKind, str | None]:
 
     A configured class exists for every taxonomy skill. Any class that was ever awarded stays
     published, found through the stored awards: a per-skill class whose skill left the
-    taxonomy, and a class that left ``config/badges.yaml`` (served as a `RetiredKind`).
+    taxonomy, and a class that left ``config/badges.yaml`` (with its `retired_kind` stand-in).
     """
     if len(class_id) > _MAX_CLASS_ID or not _CLASS_ID.match(class_id):
         not_found()
@@ -382,20 +380,6 @@ def resolve_class(class_id: str) -> tuple[BadgeKind, str | None]:
     return kind_for(badge_class, skill), skill
 
 
-def class_svg(kind: BadgeKind, lang: str, label: str | None) -> str:
-    """The class image as SVG with localized ``<title>``/``<desc>`` (generic once retired)."""
-    if not isinstance(kind, RetiredKind):
-        return ob.class_svg(kind, lang, label)
-    text = kind.localized(lang if lang in kind.text else "en", label)
-    return flask.render_template("badge-retired.svg", name=text.name, description=text.description)
-
-
-def class_png(kind: BadgeKind) -> bytes:
-    if not isinstance(kind, RetiredKind):
-        return ob.class_png(kind)
-    return ob.svg_to_png(class_svg(kind, "en", None))  # memoized by the SVG text
-
-
 @bp.get("/classes/<name>")
 def badge_class(name: str) -> Response:
     class_id, ext = split_ext(name)
@@ -403,9 +387,9 @@ def badge_class(name: str) -> Response:
     lang = doc_lang()
     label = label_for(skill, lang)
     if ext == "png":
-        return image_response(class_png(kind), ext, max_age=STATIC_MAX_AGE)
+        return image_response(ob.class_png(kind), ext, max_age=STATIC_MAX_AGE)
     if ext == "svg":
-        svg = class_svg(kind, kind_lang(kind, tr.fallback_chain(lang)), label)
+        svg = ob.class_svg(kind, kind_lang(kind, tr.fallback_chain(lang)), label)
         return image_response(svg, ext, max_age=STATIC_MAX_AGE)
     doc = ob.badge_class(base_url(), kind, lang, label, qid_for(skill), skill=skill)
     return ld_response(doc, max_age=STATIC_MAX_AGE)
@@ -514,12 +498,10 @@ def assertion(name: str) -> Response:
         return ld_response(doc, max_age=AWARD_MAX_AGE)
     kind = kind_of(row)
     if ext == "png":
-        png = baking.bake_png(class_png(kind), ob.to_json(doc))
-        return image_response(png, ext, max_age=AWARD_MAX_AGE)
+        return image_response(ob.assertion_png(doc, kind), ext, max_age=AWARD_MAX_AGE)
     lang = kind_lang(kind, tr.fallback_chain(doc_lang()))
-    svg = class_svg(kind, lang, label_for(row["skill"], lang))
-    baked = baking.bake_svg(svg, ob.to_json(doc), str(doc["id"]))
-    return image_response(baked, ext, max_age=AWARD_MAX_AGE)
+    svg = ob.assertion_svg(doc, kind, lang, label_for(row["skill"], lang))
+    return image_response(svg, ext, max_age=AWARD_MAX_AGE)
 
 
 @bp.get("/credentials/<award_id>")
