@@ -19,6 +19,7 @@ from bot import openbadges as ob
 from bot.badge_rules import award_id
 from bot.models import Event, Need, Origin, ParseResult
 from bot.store import Store
+from webtool import sampledata
 
 HOSTILE_USER = '"><img src=x onerror=alert(1)>'
 RTL_USER = "سارة"
@@ -84,6 +85,16 @@ def _row(
         "revoked": revoked is not None,
         "revocation_reason": revoked,
     }
+
+
+def badge_store(directory: Path, people: int, seed: int) -> tuple[str, dict[str, dict[str, Any]]]:
+    """A SQLite store in `directory`: sampledata's crowd plus the named awards; (url, awards)."""
+    url = f"sqlite:///{directory / 'store.db'}"
+    store = Store(url)
+    sampledata.populate(store, people, seed=seed, today=date.today())
+    rows = add_awards(store)
+    store.engine.dispose()
+    return url, rows
 
 
 def add_awards(store: Store) -> dict[str, dict[str, Any]]:

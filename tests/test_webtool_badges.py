@@ -44,6 +44,7 @@ from tests.badgeharness import (
     RTL_USER,
     WIKIS,
     add_awards,
+    badge_store,
     write_key,
 )
 from webtool import sampledata
@@ -68,11 +69,7 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     directory = tmp_path_factory.mktemp("badges")
-    url = f"sqlite:///{directory / 'store.db'}"
-    store = Store(url)
-    sampledata.populate(store, 80, seed=5, today=date.today())
-    rows = add_awards(store)
-    store.engine.dispose()
+    url, rows = badge_store(directory, 80, seed=5)
     return World(url, rows, write_key(directory))
 
 

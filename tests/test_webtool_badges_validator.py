@@ -18,7 +18,6 @@ import threading
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -30,8 +29,7 @@ from werkzeug.serving import make_server
 from bot import baking
 from bot import openbadges as ob
 from bot.store import Store
-from tests.badgeharness import ISSUER, WIKIS, add_awards, write_key
-from webtool import sampledata
+from tests.badgeharness import ISSUER, WIKIS, badge_store, write_key
 from webtool.app import create_app
 
 pytestmark = pytest.mark.slow
@@ -65,11 +63,7 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     directory = tmp_path_factory.mktemp("ob-web")
-    store_url = f"sqlite:///{directory / 'store.db'}"
-    store = Store(store_url)
-    sampledata.populate(store, 200, seed=7, today=date.today())
-    rows = add_awards(store)
-    store.engine.dispose()
+    store_url, rows = badge_store(directory, 200, seed=7)
     server = make_server("127.0.0.1", 0, Flask("placeholder"), threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
     server.app = create_app(  # the real tool, told the address it is served at
