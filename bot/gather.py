@@ -16,14 +16,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from bot.authorship import PageHistory, Revision, empty_state, owner_of
+from bot.authorship import (
+    PageHistory,
+    Revision,
+    current_lines,
+    empty_state,
+    owner_of,
+)
 from bot.gcpause import paused_gc
 from bot.models import Event, Origin, ParseResult, Problem
 from bot.taxonomy import Taxonomy
-from bot.usernames import normalize_user
+from bot.usernames import DEFAULT_USER_PREFIXES, normalize_user, strip_user_prefix
 from bot.validate import Context, stray_problem, validate_all
 from bot.vocabulary import TemplateNames, Vocabulary
-from bot.wikitext import RawTemplate, extract
+from bot.wikitext import USER_PARAMS, RawTemplate, Stray, extract
 
 log = logging.getLogger("skillmatch.gather")
 
@@ -45,22 +51,45 @@ class Core:
     def extractor(self, lang: str) -> Extractor:
         """Memoized per text: a page's history repeats most of its entries revision after
         revision, and the pre-pass for events reads the same revisions as the replay."""
-        return _extractor(self.names, lang)
+        run = _extract_cached(self.names, lang)
+        return lambda text: list(run(text)[0])
+
+    def extract_all(self, text: str, lang: str) -> tuple[list[RawTemplate], list[Stray]]:
+        """Templates and strays of one text, from the same memo as `extractor`."""
+        raws, strays = _extract_cached(self.names, lang)(text)
+        return list(raws), list(strays)
 
 
 Extractor = Callable[[str], list[RawTemplate]]
 
 
+@dataclass
+class ParseCounter:
+    """How many texts were actually parsed (memo misses) in this process: a run that reads
+    no new revision must parse none, whatever the size of the pages."""
+
+    texts: int = 0
+
+
+PARSED = ParseCounter()
+
+
 @lru_cache(maxsize=16)
-def _extractor(names: TemplateNames, lang: str) -> Extractor:
+def _extract_cached(
+    names: TemplateNames, lang: str
+) -> Callable[[str], tuple[tuple[RawTemplate, ...], tuple[Stray, ...]]]:
     @lru_cache(maxsize=8192)
-    def run(text: str) -> tuple[RawTemplate, ...]:
-        return tuple(extract(text, names, lang)[0])
+    def run(text: str) -> tuple[tuple[RawTemplate, ...], tuple[Stray, ...]]:
+        PARSED.texts += 1
+        raws, strays = extract(text, names, lang)
+        return tuple(raws), tuple(strays)
 
-    def extractor(text: str) -> list[RawTemplate]:
-        return list(run(text))
+    return run
 
-    return extractor
+
+def forget_parses() -> None:
+    """Drop the per-process memo (a new process starts with none; tests use this)."""
+    _extract_cached.cache_clear()
 
 
 class LatestLike(Protocol):
@@ -95,6 +124,7 @@ def parse_text(
 ) -> ParseResult:
     """Parse one text without history: what `python -m bot parse` does for files."""
     with paused_gc():
+        PARSED.texts += 1
         raws, strays = extract(text, core.names, lang)
         ctx = Context(core.taxonomy, core.vocabulary, wiki, page, today)
         origins = [Origin(wiki, page, r.line, revid) for r in raws]
@@ -112,21 +142,44 @@ def check_page(
     current_text: str,
     organizers: dict[str, str],
     today: date,
+    current_revid: int = 0,
+    user_prefixes: Sequence[str] = DEFAULT_USER_PREFIXES,
 ) -> tuple[dict[str, Any], ParseResult]:
-    """Replay new revisions over the stored state; validate the entries now in force."""
+    """Replay new revisions over the stored state; validate the entries now in force.
+
+    The current text's entry lines and malformed look-alikes are kept in the state with
+    the revision they belong to, and each accepted entry keeps its parameters: a page with
+    no new revision (`current_revid` is the one the state was built from) is not parsed
+    at all, however big it is, and yields the same result as the run that parsed it.
+    """
     with paused_gc():
-        extractor = core.extractor(lang)
-        history = PageHistory(state or empty_state(), extractor, organizers)
+        history = PageHistory(
+            state or empty_state(), core.extractor(lang), organizers, user_prefixes
+        )
         history.apply(revisions)
-        current, strays = extract(current_text, core.names, lang)
+        snap = history.state.get("current")
+        if revisions or not snap or snap.get("revid") != current_revid or not current_revid:
+            current, found = core.extract_all(current_text, lang)
+            snap = {
+                "revid": current_revid,
+                "lines": current_lines(current),
+                "strays": [[s.kind, s.line, s.snippet] for s in found],
+            }
+            history.state["current"] = snap
+        lines: dict[str, int] = snap["lines"]
+        strays = [Stray(kind, line, text) for kind, line, text in snap["strays"]]
         ctx = Context(core.taxonomy, core.vocabulary, wiki, title, today)
         raws: list[RawTemplate] = []
         origins: list[Origin] = []
-        for entry in history.in_force(current):
-            found = extractor(entry.text)
-            if not found:
-                continue
-            raws.append(dataclasses.replace(found[0], line=entry.line))
+        extractor = core.extractor(lang)
+        for entry in history.in_force(lines):
+            raw = entry.raw
+            if raw is None:  # a state from before entries kept their parameters
+                found_raws = extractor(entry.text)
+                if not found_raws:
+                    continue
+                raw = dataclasses.replace(found_raws[0], line=entry.line)
+            raws.append(_bare_usernames(raw, user_prefixes))
             origins.append(Origin(wiki, title, entry.line, entry.revid, entry.author))
         result = validate_all(raws, [], ctx, origins)
         # Remembered in the state: a run that reads no new revision must still link the same
@@ -135,13 +188,32 @@ def check_page(
             history.state["latest_revid"] = revisions[-1].revid
         latest_revid = int(history.state.get("latest_revid", 0))
         result.problems.extend(stray_problem(s, wiki, title, latest_revid) for s in strays)
-        result.problems.extend(history.problems(wiki, title, current))
+        result.problems.extend(history.problems(wiki, title, lines))
         _check_attendees(result, organizers)
         return history.state, result
 
 
+def _bare_usernames(raw: RawTemplate, prefixes: Sequence[str]) -> RawTemplate:
+    """`user=Utilisateur:Erin` read as `Erin` with the wiki's own user-namespace names, so
+    validation and authorship agree on whose entry it is."""
+    params = dict(raw.params)
+    changed = False
+    for name in USER_PARAMS | {"user"}:
+        value = params.get(name)
+        if value is None:
+            continue
+        bare = strip_user_prefix(value.strip(), prefixes)
+        if bare != value.strip():
+            params[name] = bare
+            changed = True
+    return dataclasses.replace(raw, params=params) if changed else raw
+
+
 def new_organizers(
-    core: Core, lang: str, revisions: Iterable[Revision]
+    core: Core,
+    lang: str,
+    revisions: Iterable[Revision],
+    user_prefixes: Sequence[str] = DEFAULT_USER_PREFIXES,
 ) -> list[tuple[int, str, str]]:
     """(revid, event id, organizer) for events written by their own organizer's edit.
 
@@ -151,12 +223,12 @@ def new_organizers(
     extractor = core.extractor(lang)
     out = []
     for rev in revisions:
-        if rev.text is None or "{{" not in rev.text:
+        if rev.text is None or not rev.in_scope or "{{" not in rev.text:
             continue
         for raw in extractor(rev.text):
             if raw.kind != "Skill event":
                 continue
-            organizer = owner_of(raw, {})
+            organizer = owner_of(raw, {}, user_prefixes)
             event_id = raw.params.get("id", "").strip()
             if event_id and organizer and organizer == normalize_user(rev.user):
                 out.append((rev.revid, event_id, organizer))

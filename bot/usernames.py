@@ -4,6 +4,7 @@ rules and the web tool compare names by."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # First letters MediaWiki on Wikimedia wikis keeps although PHP's mb_strtoupper would change
 # them ($wgOverrideUcfirstCharacters, wmf-config/UcfirstOverrides.php in
@@ -43,3 +44,35 @@ def normalize_user(name: str) -> str:
     """MediaWiki's form of a username: underscores are spaces, runs of spaces folded, first
     letter as its ``ucfirst``."""
     return ucfirst(" ".join(name.replace("_", " ").split()))
+
+
+DEFAULT_USER_PREFIXES: tuple[str, ...] = ("User",)
+"""The user namespace's canonical name, understood on every wiki; each wiki adds its own
+localized names and aliases (from siteinfo) to it."""
+
+
+def user_prefixes(names: Iterable[str]) -> tuple[str, ...]:
+    """Namespace names as compared: casefolded, underscores as spaces, no trailing colon;
+    the canonical `User` always among them."""
+    out = dict.fromkeys(
+        " ".join(n.replace("_", " ").split()).casefold()
+        for n in (*DEFAULT_USER_PREFIXES, *names)
+        if n.strip()
+    )
+    return tuple(out)
+
+
+def strip_user_prefix(value: str, prefixes: Iterable[str] = DEFAULT_USER_PREFIXES) -> str:
+    """`Utilisateur:Erin` → `Erin` when `Utilisateur` is one of the wiki's user-namespace
+    names (any case, underscores or spaces, spaces around the colon); anything else unchanged.
+
+    `prefixes` are the wiki's own names (pass them in: this module does no I/O), so a
+    title in another namespace (`Project:Erin`) is never taken for a username.
+    """
+    ns, sep, rest = value.partition(":")
+    if not sep:
+        return value
+    wanted = set(user_prefixes(prefixes))
+    if " ".join(ns.replace("_", " ").split()).casefold() in wanted:
+        return rest.strip()
+    return value
