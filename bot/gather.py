@@ -209,6 +209,42 @@ def _bare_usernames(raw: RawTemplate, prefixes: Sequence[str]) -> RawTemplate:
     return dataclasses.replace(raw, params=params) if changed else raw
 
 
+class MetaLike(Protocol):
+    @property
+    def revid(self) -> int: ...
+    @property
+    def parentid(self) -> int: ...
+    @property
+    def user(self) -> str: ...
+    @property
+    def timestamp(self) -> str: ...
+
+
+def scoped_revisions(
+    metas: Sequence[MetaLike],
+    texts: Mapping[int, str | None],
+    moves: Mapping[int, tuple[str, str]],
+    title_now: str,
+    reads: Callable[[str], bool],
+) -> list[Revision]:
+    """Revisions oldest first, each marked with whether the page was a signup page then.
+
+    The title after each revision is found walking back from the current title: a move
+    (revid → (from, to), its null revision) means the page had its `from` title before.
+    """
+    title = title_now
+    out: list[Revision] = []
+    for m in reversed(metas):
+        out.append(
+            Revision(m.revid, m.parentid, m.user, m.timestamp, texts.get(m.revid), reads(title))
+        )
+        move = moves.get(m.revid)
+        if move is not None:
+            title = move[0]
+    out.reverse()
+    return out
+
+
 def new_organizers(
     core: Core,
     lang: str,

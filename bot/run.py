@@ -18,25 +18,36 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot import badge_rules, lifecycle, matchphase, messages, needsmap, render
+from bot.authorship import Revision
 from bot.config import Config, WikiSource
-from bot.gather import Core, PageResult, check_page, new_organizers, organizers_from
+from bot.gather import (
+    PARSED,
+    Core,
+    PageResult,
+    check_page,
+    new_organizers,
+    organizers_from,
+    scoped_revisions,
+)
 from bot.i18n import Messages
 from bot.matching import solve
 from bot.models import Origin, ParseResult, Problem
 from bot.openbadges import award_page_url, new_salt
 from bot.store import Store
 from bot.usernames import normalize_user
-from bot.wiki import Latest, Outcome, Wiki
+from bot.wiki import Outcome, PageNow, RevMeta, Wiki
 
 log = logging.getLogger("skillmatch.run")
-AUTHORSHIP_CODES = frozenset({"not-own-entry", "removed-by-other", "unknown-event-organizer"})
+AUTHORSHIP_CODES = frozenset(
+    {"not-own-entry", "removed-by-other", "unknown-event-organizer", "changed-in-hidden-revision"}
+)
 """Problems about who wrote an entry, not about the entry its owner wrote."""
 ACTIVITY_RECHECK = timedelta(days=1)
 """How long a mentor found inactive is not asked about again."""
@@ -53,6 +64,7 @@ class RunLockedError(RuntimeError):
 class RunReport:
     pages_read: int = 0
     revisions_fetched: int = 0
+    texts_parsed: int = 0  # texts parsed this run: none when no page has a new revision
     entries: Counter[str] = field(default_factory=Counter)
     problems: int = 0
     outcomes: list[Outcome] = field(default_factory=list)
@@ -71,6 +83,7 @@ class RunReport:
         return {
             "pages_read": self.pages_read,
             "revisions_fetched": self.revisions_fetched,
+            "texts_parsed": self.texts_parsed,
             "entries": dict(self.entries),
             "problems": self.problems,
             "edits": self.edits,
@@ -203,58 +216,76 @@ class Runner:
     def gather(self) -> ParseResult:
         """Read every signup page, replay only unseen revisions, store entries per page.
 
-        Pages are known by their current title: a moved page is read at its new title (its
-        history moved with it) and the old title is forgotten, as is a page that left the
-        configuration. A page that was read before and is gone now (deleted) keeps its
-        entries in force and is reported: like an entry someone else removed, a deleted
-        page loses nobody's data.
+        A page is known by its page id, not its title: a page moved within the signup
+        pages is read at its new title; one moved out of them (or deleted) keeps the
+        entries it had, reported, and edits made while it was out of scope never count
+        (`bot.authorship`). A redirect is never followed: a signup page replaced by a
+        redirect is an edit of that page like any other. Only a page that stays where it
+        was and is no longer configured is forgotten: that is the operator's choice.
+        A page without a new revision is not parsed (its state keeps what is needed).
         """
+        parsed_before = PARSED.texts
         previous = self.store.load_entries()
         organizers = organizers_from(previous.events)
-        fetched = []
+        fetched: list[tuple[WikiSource, dict[str, _Tracked], tuple[str, ...], Any]] = []
         forget: list[tuple[str, str]] = []
-        missing: dict[tuple[str, str], int] = {}  # page → its last revision read
+        frozen: dict[tuple[str, str], tuple[int, str]] = {}  # page → (revid, problem code)
+        renamed: dict[tuple[str, str], tuple[str, int, Any]] = {}  # moved out: old → new
         for source in self.cfg.wikis:
             wiki = self.wiki(source)
-            stored = self.store.page_titles(source.key)
-            forget += [(source.key, t) for t in stored if not source.reads(t)]
-            asked = [*self.signup_titles(source, wiki), *filter(source.reads, stored)]
-            asked = list(dict.fromkeys(asked))
-            found = wiki.latest(asked)
-            pages: dict[str, Latest] = {}  # current title → its newest revision
-            for title in asked:
-                now = found[title]
+            prefixes = wiki.user_prefixes()
+            stored = self.store.page_rows(source.key)
+            listed = self.signup_titles(source, wiki)
+            legacy = [t for t, (_, st) in stored.items() if not (st or {}).get("page_id")]
+            ids = [int(st["page_id"]) for _, st in stored.values() if (st or {}).get("page_id")]
+            by_title, by_id = wiki.pages_now([*listed, *legacy], ids)
+            pages: dict[int, _Tracked] = {}
+            for title, (revid, st) in stored.items():
+                pid = int((st or {}).get("page_id") or 0)
+                now = by_id.get(pid) if pid else by_title.get(title)
                 if now is None:
-                    if title in stored:
-                        missing[(source.key, title)] = 0
-                    else:
-                        log.warning("%s: signup page %r does not exist", source.key, title)
+                    frozen[(source.key, title)] = (revid, "page-missing")
+                elif now.pageid in pages:
+                    forget.append((source.key, title))  # an older row of the same page
+                else:
+                    pages[now.pageid] = _Tracked(title, revid, st, now)
+            for title in listed:
+                now = by_title.get(title)
+                if now is None:
+                    log.warning("%s: signup page %r does not exist", source.key, title)
+                elif now.pageid not in pages and not now.redirect:
+                    pages[now.pageid] = _Tracked(None, 0, None, now)
+            current: dict[str, _Tracked] = {}
+            for page in pages.values():
+                now = page.now
+                moved = page.key is not None and now.title != page.key
+                if not source.reads(now.title):
+                    if page.key is None:  # listed under a spelling `reads` does not know
+                        log.warning("%s: %r is not a signup page", source.key, now.title)
+                        continue
+                    if not moved and not (page.state or {}).get("moved_out"):
+                        forget.append((source.key, page.key))  # left the configuration
+                        continue
+                    frozen[(source.key, now.title)] = (page.revid, "page-out-of-scope")
+                    if moved:
+                        renamed[(source.key, page.key)] = (now.title, page.revid, page.state)
                     continue
-                if now.title != title and title in stored:
-                    forget.append((source.key, title))  # moved: read at its new title
-                pages.setdefault(now.title, now)
-            states = self.store.page_states((source.key, t) for t in (*pages, *stored))
-            for key in missing:
-                if key[0] == source.key and key in states:
-                    missing[key] = states[key][0]
-            wanted: dict[str, tuple[int, Latest]] = {}
-            for title, now in pages.items():
-                seen = states.get((source.key, title), (0, None))[0]
-                if now.revid != seen:
-                    wanted[title] = (seen, now)
-            histories = wiki.histories(wanted) if wanted else {}
-            self.report.pages_read += len(pages)
-            fetched.append((source, pages, states, histories))
+                if moved and page.key is not None:
+                    forget.append((source.key, page.key))
+                current[now.title] = page
+            wanted = {t: p for t, p in current.items() if p.now.revid != p.revid}
+            histories = self._histories(wiki, source, wanted) if wanted else {}
+            self.report.pages_read += len(current)
+            fetched.append((source, current, prefixes, histories))
         found_organizers = []
-        for source, _pages, _states, histories in fetched:
+        for source, _pages, prefixes, histories in fetched:
             for revisions in histories.values():
-                found_organizers.extend(new_organizers(self.core, source.lang, revisions))
+                found_organizers.extend(new_organizers(self.core, source.lang, revisions, prefixes))
         for _revid, event_id, organizer in sorted(found_organizers):
             organizers.setdefault(event_id, organizer)
         results: list[PageResult] = []
-        for source, pages, states, histories in fetched:
-            for title, now in pages.items():
-                _last, state = states.get((source.key, title), (0, None))
+        for source, current, prefixes, histories in fetched:
+            for title, page in current.items():
                 revisions = histories.get(title, [])
                 self.report.revisions_fetched += len(revisions)
                 new_state, result = check_page(
@@ -262,27 +293,42 @@ class Runner:
                     title=title,
                     lang=source.lang,
                     core=self.core,
-                    state=state,
+                    state=page.state,
                     revisions=revisions,
-                    current_text=now.text,
+                    current_text=page.now.text,
                     organizers=organizers,
                     today=self.today,
+                    current_revid=page.now.revid,
+                    user_prefixes=prefixes,
                 )
+                new_state.pop("moved_out", None)
+                new_state.update(page_id=page.now.pageid, sha1=page.now.sha1)
                 results.append(
-                    PageResult(source.key, title, now.revid, new_state, result, len(revisions))
+                    PageResult(source.key, title, page.now.revid, new_state, result, len(revisions))
                 )
+        written = {(p.wiki, p.title) for p in results}
+        written |= {(key, new) for (key, _old), (new, _r, _s) in renamed.items()}
         with self.store.transaction() as conn:
-            for page in results:
-                self.store.save_page_state(conn, page.wiki, page.title, page.revid, page.state)
+            for done in results:
+                self.store.save_page_state(conn, done.wiki, done.title, done.revid, done.state)
             merged = ParseResult()
-            for page in results:
-                merged.extend(page.result)
+            for done in results:
+                merged.extend(done.result)
             self.store.replace_entries(conn, merged, [(p.wiki, p.title) for p in results])
-            self.store.forget_pages(conn, forget)
+            for (key, old), (new, revid, state) in renamed.items():
+                carried = _renamed_view(previous, key, old, new)
+                self.store.replace_entries(conn, carried, [(key, new)])
+                self.store.save_page_state(conn, key, new, revid, {**state, "moved_out": True})
+                forget.append((key, old))
+            self.store.forget_pages(conn, [k for k in dict.fromkeys(forget) if k not in written])
             for s in merged.signups:
                 self.store.upsert_person(conn, s.user, s.origin.wiki, s.notify)
             self.store.note_edits(conn, _newest_edits(fetched))
-        merged.extend(_kept_from(previous, missing))
+        for (key, old), (new, _revid, _state) in renamed.items():
+            carried = _renamed_view(previous, key, old, new)
+            previous = _without_page(previous, key, old)
+            previous.extend(carried)
+        merged.extend(_kept_from(previous, frozen))
         for p in merged.problems:
             log.warning(
                 "%s:%s line %s: %s %s (%s)",
@@ -304,7 +350,43 @@ class Runner:
         ):
             self.report.entries[kind] = len(getattr(merged, kind))
         self.report.problems = len(merged.problems)
+        self.report.texts_parsed = PARSED.texts - parsed_before
         return merged
+
+    def _histories(
+        self, wiki: Wiki, source: WikiSource, wanted: Mapping[str, _Tracked]
+    ) -> dict[str, list[Revision]]:
+        """New revisions per page since the last one read, contents batched across pages,
+        each marked with whether the page was a signup page when it was made.
+
+        A move leaves a null revision (same sha1 as its parent); only those are looked up
+        in the move log, so the cost stays one request per move.
+        """
+        metas: dict[str, list[RevMeta]] = {}
+        before: dict[str, str | None] = {}
+        for title, page in wanted.items():
+            now, known = page.now, (page.state or {}).get("sha1")
+            if page.revid and now.parentid == page.revid and known:
+                meta = RevMeta(now.revid, now.parentid, now.user, now.timestamp, now.sha1)
+                metas[title], before[title] = [meta], known
+            else:
+                metas[title], before[title] = wiki.revisions_after(now.pageid, page.revid)
+        latest = {p.now.revid: p.now.text for p in wanted.values() if not p.now.hidden}
+        need = [m.revid for ms in metas.values() for m in ms if m.revid not in latest]
+        texts = {**wiki.revision_texts(need), **latest}
+        out: dict[str, list[Revision]] = {}
+        for title, ms in metas.items():
+            page = wanted[title]
+            moves: dict[int, tuple[str, str]] = {}
+            sha1 = before[title]
+            for m in ms:
+                if sha1 and m.sha1 == sha1 and m.parentid:
+                    move = wiki.move_at(page.now.pageid, m.timestamp)
+                    if move is not None:
+                        moves[m.revid] = (move.source, move.target)
+                sha1 = m.sha1
+            out[title] = scoped_revisions(ms, texts, moves, page.now.title, source.reads)
+        return out
 
     # -- matching ----------------------------------------------------------------------
 
@@ -723,22 +805,57 @@ def _process_start(pid: int) -> str | None:
     return stat.rsplit(")", 1)[1].split()[19]
 
 
-def _kept_from(previous: ParseResult, missing: Mapping[tuple[str, str], int]) -> ParseResult:
-    """The stored entries and problems of pages that are gone, and a problem per page."""
+@dataclass
+class _Tracked:
+    """One signup page this run: the title the store knows it by (None: new), what was
+    read of it, and the page as it is now."""
+
+    key: str | None
+    revid: int
+    state: Any
+    now: PageNow
+
+
+def _kept_from(
+    previous: ParseResult, frozen: Mapping[tuple[str, str], tuple[int, str]]
+) -> ParseResult:
+    """The stored entries and problems of pages that are gone (deleted) or were moved out
+    of the signup pages, and a problem per page: losing a page loses nobody's entry."""
     out = ParseResult()
-    if not missing:
+    if not frozen:
         return out
     for record in previous.records():
-        if (record.origin.wiki, record.origin.page) in missing:
+        if (record.origin.wiki, record.origin.page) in frozen:
             out.add(record)
     counts = Counter((r.origin.wiki, r.origin.page) for r in out.records())
-    out.problems += [p for p in previous.problems if (p.origin.wiki, p.origin.page) in missing]
-    for (wiki, title), revid in sorted(missing.items()):
-        log.warning("%s: signup page %r is gone; its entries stay in force", wiki, title)
+    out.problems += [p for p in previous.problems if (p.origin.wiki, p.origin.page) in frozen]
+    for (wiki, title), (revid, code) in sorted(frozen.items()):
+        log.warning("%s: signup page %r is gone (%s); its entries stay in force", wiki, title, code)
         origin = Origin(wiki, title, 0, revid)
-        out.problems.append(
-            Problem(origin, "", "page-missing", (title, str(counts[(wiki, title)])))
-        )
+        out.problems.append(Problem(origin, "", code, (title, str(counts[(wiki, title)]))))
+    return out
+
+
+def _renamed_view(previous: ParseResult, wiki: str, old: str, new: str) -> ParseResult:
+    """The stored entries and problems of one page, as found at its new title."""
+    out = ParseResult()
+    for record in previous.records():
+        if (record.origin.wiki, record.origin.page) == (wiki, old):
+            out.add(replace(record, origin=replace(record.origin, page=new)))
+    out.problems += [
+        replace(p, origin=replace(p.origin, page=new))
+        for p in previous.problems
+        if (p.origin.wiki, p.origin.page) == (wiki, old)
+    ]
+    return out
+
+
+def _without_page(previous: ParseResult, wiki: str, page: str) -> ParseResult:
+    out = ParseResult()
+    for record in previous.records():
+        if (record.origin.wiki, record.origin.page) != (wiki, page):
+            out.add(record)
+    out.problems += [p for p in previous.problems if (p.origin.wiki, p.origin.page) != (wiki, page)]
     return out
 
 

@@ -462,6 +462,19 @@ class Store:
                     out[(row.wiki, row.title)] = (row.last_revid, row.state)
         return out
 
+    def page_rows(self, wiki: str) -> dict[str, tuple[int, Any]]:
+        """Every page of `wiki` whose history the store follows: title → (last revid, state).
+        The state holds the page id, the page's identity across moves."""
+        with self.engine.connect() as conn:
+            return {
+                row.title: (row.last_revid, row.state)
+                for row in conn.execute(
+                    sa.select(pages.c.title, pages.c.last_revid, pages.c.state).where(
+                        pages.c.wiki == wiki
+                    )
+                )
+            }
+
     def page_titles(self, wiki: str) -> list[str]:
         """Titles of `wiki` whose history the store has followed."""
         with self.engine.connect() as conn:

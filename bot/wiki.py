@@ -57,6 +57,47 @@ class Latest:
 
 
 @dataclass(frozen=True)
+class PageNow:
+    """A page as it is now, found by title or by page id, never through a redirect.
+
+    The page id is a signup page's identity: it survives moves, and a redirect left at
+    the old title is another page.
+    """
+
+    pageid: int
+    title: str
+    redirect: bool
+    revid: int
+    parentid: int
+    user: str
+    timestamp: str
+    sha1: str
+    text: str  # "" when the content is hidden
+    hidden: bool = False  # the content is hidden (revision deletion)
+
+
+@dataclass(frozen=True)
+class RevMeta:
+    """One revision without its text: sha1 tells a null revision (a move) from an edit."""
+
+    revid: int
+    parentid: int
+    user: str
+    timestamp: str
+    sha1: str
+
+
+@dataclass(frozen=True)
+class Move:
+    """A move of a page, from the move log."""
+
+    timestamp: str
+    source: str
+    target: str
+    user: str
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What became of one write: saved, unchanged, simulated, or refused and why."""
 
@@ -90,6 +131,7 @@ class Wiki:
         self.dry_run = dry_run or bool(pywikibot.config.simulate)
         self.out = out or sys.stdout
         self.requests = 0
+        self._user_prefixes: tuple[str, ...] | None = None
 
     @classmethod
     def connect(cls, key: str, family: str, code: str, **kwargs: Any) -> Wiki:
@@ -173,6 +215,130 @@ class Wiki:
                         if asked in out:
                             out[asked] = found
         return out
+
+    def pages_now(
+        self, titles: Sequence[str] = (), pageids: Sequence[int] = ()
+    ) -> tuple[dict[str, PageNow | None], dict[int, PageNow | None]]:
+        """Current revision of pages by title and by id, 50 per request; None if missing.
+
+        Redirects are not followed: a signup page replaced by a redirect is still that
+        page (its text now a redirect), and a redirect is never read as its target.
+        """
+        by_title: dict[str, PageNow | None] = {t: None for t in titles}
+        by_id: dict[int, PageNow | None] = {i: None for i in pageids}
+        batches: list[dict[str, str]] = [
+            {"titles": "|".join(c)} for c in _chunks(list(dict.fromkeys(titles)), BATCH)
+        ]
+        batches += [
+            {"pageids": "|".join(map(str, c))} for c in _chunks(sorted(set(pageids)), BATCH)
+        ]
+        for batch in batches:
+            params: dict[str, Any] = {
+                "action": "query",
+                "prop": "info|revisions",
+                "rvprop": "ids|user|timestamp|sha1|content",
+                "rvslots": "main",
+                **batch,
+            }
+            for data in self._query_all(params):
+                query = data.get("query", {})
+                back: dict[str, list[str]] = {}
+                for n in query.get("normalized", []):
+                    back.setdefault(n["to"], []).append(n["from"])
+                for page in query.get("pages", []):
+                    if page.get("missing") or page.get("invalid") or not page.get("revisions"):
+                        continue
+                    rev = page["revisions"][0]
+                    main = rev.get("slots", {}).get("main", {})
+                    found = PageNow(
+                        pageid=int(page["pageid"]),
+                        title=page["title"],
+                        redirect=bool(page.get("redirect")),
+                        revid=rev["revid"],
+                        parentid=rev.get("parentid", 0),
+                        user=rev.get("user", ""),
+                        timestamp=rev.get("timestamp", ""),
+                        sha1=rev.get("sha1", ""),
+                        text="" if main.get("texthidden") else main.get("content") or "",
+                        hidden=bool(main.get("texthidden")),
+                    )
+                    if found.pageid in by_id:
+                        by_id[found.pageid] = found
+                    for asked in back.get(page["title"], [page["title"]]):
+                        if asked in by_title:
+                            by_title[asked] = found
+        return by_title, by_id
+
+    def revisions_after(self, pageid: int, after: int) -> tuple[list[RevMeta], str | None]:
+        """Revisions of a page newer than `after`, oldest first, and the sha1 of `after`
+        itself when it is still in the history (None otherwise). Metadata only."""
+        params: dict[str, Any] = {
+            "action": "query",
+            "prop": "revisions",
+            "pageids": str(pageid),
+            "rvprop": "ids|user|timestamp|sha1",
+            "rvlimit": "max",
+            "rvdir": "older",
+        }
+        found: list[RevMeta] = []
+        seen_sha1: str | None = None
+        for data in self._query_all(params):
+            revisions = [
+                r
+                for page in data.get("query", {}).get("pages", [])
+                for r in page.get("revisions", [])
+            ]
+            for r in revisions:
+                meta = RevMeta(
+                    r["revid"],
+                    r.get("parentid", 0),
+                    r.get("user", ""),
+                    r.get("timestamp", ""),
+                    r.get("sha1", ""),
+                )
+                if r["revid"] > after:
+                    found.append(meta)
+                elif r["revid"] == after:
+                    seen_sha1 = meta.sha1
+            if any(r["revid"] <= after for r in revisions):
+                break  # reached a revision already seen
+        found.sort(key=lambda m: m.revid)
+        return found, seen_sha1
+
+    def move_at(self, pageid: int, timestamp: str) -> Move | None:
+        """The move of page `pageid` logged at `timestamp` (a null revision's), if any."""
+        data = self._request(
+            action="query",
+            list="logevents",
+            letype="move",
+            lestart=timestamp,
+            leend=timestamp,
+            leprop="ids|title|details|timestamp|user",
+            lelimit="max",
+        )
+        for event in data.get("query", {}).get("logevents", []):
+            if int(event.get("logpage", 0)) != pageid:
+                continue
+            target = event.get("params", {}).get("target_title", "")
+            if target:
+                return Move(event["timestamp"], event["title"], target, event.get("user", ""))
+        return None
+
+    def user_prefixes(self) -> tuple[str, ...]:
+        """Every name of the user namespace here: localized, canonical, aliases and gender
+        forms (siteinfo), asked once per run."""
+        if self._user_prefixes is None:
+            data = self._request(
+                action="query", meta="siteinfo", siprop="namespaces|namespacealiases"
+            )
+            query = data.get("query", {})
+            user_ns = query.get("namespaces", {}).get("2", {})
+            names = [user_ns.get("name", ""), user_ns.get("canonical", "")]
+            names += [
+                a.get("alias", "") for a in query.get("namespacealiases", []) if a.get("id") == 2
+            ]
+            self._user_prefixes = tuple(n for n in dict.fromkeys(names) if n)
+        return self._user_prefixes
 
     def revision_ids_after(self, title: str, after: int) -> list[tuple[int, int, str, str]]:
         """(revid, parentid, user, timestamp) of revisions newer than `after`, oldest first.
