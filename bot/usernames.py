@@ -74,5 +74,5 @@ def strip_user_prefix(value: str, prefixes: Iterable[str] = DEFAULT_USER_PREFIXE
         return value
     wanted = set(user_prefixes(prefixes))
     if " ".join(ns.replace("_", " ").split()).casefold() in wanted:
-        return rest.strip()
+        return rest.strip(" _")
     return value

@@ -320,3 +320,37 @@ def test_a_run_without_new_revisions_parses_nothing() -> None:
     again = p.edits([])
     assert PARSED.texts == before
     assert again == first
+
+
+def test_scope_of_each_revision_follows_the_moves_back_from_the_current_title() -> None:
+    from bot.gather import scoped_revisions
+    from bot.wiki import RevMeta
+
+    metas = [RevMeta(i, i - 1, "U", "", "s") for i in range(1, 6)]
+    texts = {i: f"t{i}" for i in range(1, 6)}
+    # rev 2 moved User:U/Draft → Signups/A, rev 4 moved Signups/A → Elsewhere, rev 5 back.
+    moves = {
+        2: ("User:U/Draft", "Signups/A"),
+        4: ("Signups/A", "Elsewhere"),
+        5: ("Elsewhere", "Signups/A"),
+    }
+    revs = scoped_revisions(metas, texts, moves, "Signups/A", lambda t: t.startswith("Signups/"))
+    assert [(r.revid, r.in_scope) for r in revs] == [
+        (1, False),
+        (2, True),
+        (3, True),
+        (4, False),
+        (5, True),
+    ]
+    assert [r.text for r in revs] == ["t1", "t2", "t3", "t4", "t5"]
+
+
+def test_user_prefixes_are_the_wikis_own() -> None:
+    from bot.usernames import strip_user_prefix
+
+    assert strip_user_prefix("Utilisateur:Erin", ["Utilisateur"]) == "Erin"
+    assert strip_user_prefix("utilisateur_:_Erin", ["Utilisateur"]) == "Erin"
+    assert strip_user_prefix("User:Erin") == "Erin"  # the canonical name, everywhere
+    assert strip_user_prefix("Utilisateur:Erin", ["利用者"]) == "Utilisateur:Erin"
+    assert strip_user_prefix("Project:Erin", ["利用者", "ユーザー"]) == "Project:Erin"
+    assert strip_user_prefix("ユーザー:さくら", ["利用者", "ユーザー"]) == "さくら"
