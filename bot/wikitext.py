@@ -479,6 +479,12 @@ def _source(items: list[Item], text: str, at: int) -> str:
 def _part_value(template: RawTemplate, pname: str, items: list[Item], page: _Page, at: int) -> None:
     """Read one named parameter's value: text as written, nodes the preprocessor found
     (a nested template, an extension tag) judged here, markup through mwparserfromhell."""
+    if not items or (len(items) == 1 and isinstance(items[0], str)):  # plain text: most values
+        plain = items[0] if items else ""
+        assert isinstance(plain, str)
+        if _SLOW_MARKS.isdisjoint(plain) and (plain.isprintable() or not _SUSPECT.search(plain)):
+            _param(template, pname, clean_text(plain), page.params)
+            return
     canonical = page.params(pname) or ""
     issues = template.issues
     pieces: list[str] = []
