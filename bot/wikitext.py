@@ -12,9 +12,9 @@ volunteer writes can execute when the bot writes it back.
 from __future__ import annotations
 
 import bisect
+import html
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
@@ -34,35 +34,17 @@ from mwparserfromhell.nodes import (
 from mwparserfromhell.parser import ParserError
 from mwparserfromhell.wikicode import Wikicode
 
+from bot.preprocessor import EXPANDED_TAGS, EXTENSION_TAGS, Item, Node, Tree, preprocess
+
 # Values whose wikilinks name a user: [[User:Alice|Alice]] means Alice.
 USER_PARAMS = frozenset({"user", "by", "organizer"})
 # Free text may hold invisible characters legitimately (e.g. ZWNJ in Persian); they are dropped.
 FREE_TEXT_PARAMS = frozenset({"description", "notes", "note", "title", "community"})
-# Extension tags whose content MediaWiki hands to the extension as it is: the preprocessor
-# never expands a template inside one, so no entry can be there. These are the tags
-# mwparserfromhell does not parse either (its PARSER_BLACKLIST), so both read a value alike.
-# `<code>` is not one: it is plain HTML, and templates inside it are expanded.
-HIDDEN_TAGS = frozenset(
-    {
-        "categorytree",
-        "ce",
-        "chem",
-        "gallery",
-        "graph",
-        "hiero",
-        "imagemap",
-        "inputbox",
-        "math",
-        "nowiki",
-        "pre",
-        "score",
-        "section",
-        "source",
-        "syntaxhighlight",
-        "templatedata",
-        "timeline",
-    }
-)
+# Extension tags whose content the page never expands: no entry can be there. The others
+# of EXTENSION_TAGS (`<ref>`, `<poem>`, `<inputbox>`, …) hide braces from the page around
+# them, but their extension expands the templates inside. `<code>` is no extension tag: it
+# is plain HTML, and templates inside it are expanded.
+HIDDEN_TAGS = EXTENSION_TAGS - EXPANDED_TAGS
 # Tags whose content, inside a value, is the text as written. Any other tag in a value is
 # markup, `<code>` too (a template inside it would be expanded, not shown).
 LITERAL_TAGS = frozenset({"nowiki", "pre", "syntaxhighlight", "source"})
@@ -225,161 +207,343 @@ class LineIndex:
         return bisect.bisect_right(self.starts, offset)
 
 
-_HIDDEN_START = re.compile(
-    r"<!--|<(" + "|".join(sorted(HIDDEN_TAGS)) + r")(?=\s|/>|>)", re.IGNORECASE
+# Parser functions and magic words that take an argument after a colon (core, ParserFunctions,
+# Scribunto, and the ones Wikimedia wikis add). An entry inside one is called or not depending
+# on what the function computes; the bot cannot tell, so such an entry is never accepted.
+PARSER_FUNCTIONS = frozenset(
+    [
+        "ns",
+        "nse",
+        "urlencode",
+        "lcfirst",
+        "ucfirst",
+        "lc",
+        "uc",
+        "localurl",
+        "localurle",
+        "fullurl",
+        "fullurle",
+        "canonicalurl",
+        "canonicalurle",
+        "formatnum",
+        "grammar",
+        "gender",
+        "plural",
+        "bidi",
+        "numberofpages",
+        "numberofusers",
+        "numberofactiveusers",
+        "numberofarticles",
+        "numberoffiles",
+        "numberofadmins",
+        "numberingroup",
+        "numberofedits",
+        "padleft",
+        "padright",
+        "anchorencode",
+        "defaultsort",
+        "defaultsortkey",
+        "defaultcategorysort",
+        "filepath",
+        "pagesincategory",
+        "pagesize",
+        "protectionlevel",
+        "protectionexpiry",
+        "namespace",
+        "namespacee",
+        "namespacenumber",
+        "talkspace",
+        "talkspacee",
+        "subjectspace",
+        "subjectspacee",
+        "articlespace",
+        "articlespacee",
+        "pagename",
+        "pagenamee",
+        "fullpagename",
+        "fullpagenamee",
+        "rootpagename",
+        "rootpagenamee",
+        "basepagename",
+        "basepagenamee",
+        "subpagename",
+        "subpagenamee",
+        "talkpagename",
+        "talkpagenamee",
+        "subjectpagename",
+        "subjectpagenamee",
+        "articlepagename",
+        "articlepagenamee",
+        "pageid",
+        "revisionid",
+        "revisionday",
+        "revisionday2",
+        "revisionmonth",
+        "revisionmonth1",
+        "revisionyear",
+        "revisiontimestamp",
+        "revisionuser",
+        "cascadingsources",
+        "int",
+        "special",
+        "speciale",
+        "displaytitle",
+        "subst",
+        "safesubst",
+        "msgnw",
+    ]
 )
-_HIDDEN_END = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in sorted(HIDDEN_TAGS)}
-_NOT_NEWLINE = re.compile(r"[^\n]")
-_BRACE_RUNS = re.compile(r"\{\{+|\}\}+")  # lone braces are text; `{2,}` scans slower
-_NAME_END = re.compile(r"[|{}]")
+# Prefixes MediaWiki strips before looking the template up (a call all the same).
+_CALL_PREFIXES = ("safesubst:", "msg:", "raw:")
+# Title::newFromText: these runs become one space; bidi marks are dropped; these characters
+# (and ASCII controls, a percent-escape, a signature) make the title invalid.
+_TITLE_SPACES = re.compile("[ _\u00a0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+_TITLE_BIDI = re.compile("[\u200e\u200f\u202a-\u202e]")
+_TITLE_ILLEGAL = re.compile(r"[<>\[\]|{}\x00-\x1f\x7f\ufffd]|%[0-9A-Fa-f]{2}|~~~")
+_PHP_TRIM = " \t\n\r\0\x0b"
+# Size limits: what no real entry needs, so that one edit cannot make every run slow. A
+# template longer than this is reported unread; a value with markup longer than this, or
+# with more markup marks, is refused rather than handed to mwparserfromhell.
+MAX_TEMPLATE = 20_000
+MAX_MARKUP_VALUE = 4_000
+MAX_MARKS = 100
+_MARKS = re.compile(r"<|\[|&")
 _SLOW_MARKS = frozenset("<[&{}")
 
 
-def _hidden_spans(text: str) -> list[tuple[int, int]]:
-    """Comments and extension tags the preprocessor hides, found left to right as MediaWiki
-    does (Preprocessor_Hash): an unclosed comment runs to the end of the page; an extension
-    tag without its closing tag is plain text. Linear: like MediaWiki, once a tag has no
-    closing tag (or no `>`) further on, it is not searched for again."""
-    spans: list[tuple[int, int]] = []
-    if "<" not in text:
-        return spans
-    unclosed: set[str] = set()
-    no_gt = False
-    pos = 0
-    while (m := _HIDDEN_START.search(text, pos)) is not None:
-        name = m.group(1)
-        if name is None:  # a comment
-            end = text.find("-->", m.end())
-            pos = len(text) if end < 0 else end + 3
-            spans.append((m.start(), pos))
-            continue
-        name = name.lower()
-        gt = -1 if no_gt else text.find(">", m.end())
-        if gt < 0:
-            no_gt = True
-            pos = m.start() + 1
-            continue
-        if text[gt - 1] == "/":  # self-closing: hides nothing
-            pos = gt + 1
-            continue
-        close = None if name in unclosed else _HIDDEN_END[name].search(text, gt + 1)
-        if close is None:
-            unclosed.add(name)
-            pos = gt + 1
-            continue
-        spans.append((m.start(), close.end()))
-        pos = close.end()
-    return spans
+@lru_cache(maxsize=4096)
+def template_title(title: str) -> tuple[str | None, bool]:
+    """(the page name a `{{title|…}}` calls, whether it is a parser function), as MediaWiki's
+    Parser::braceSubstitution and Title::newFromText decide: `Skill&#32;offer` calls Skill
+    offer; a tab, a newline or a bracket inside the name calls nothing."""
+    name = title.strip(_PHP_TRIM)
+    lowered = name.lower()
+    if lowered.startswith("subst:"):
+        return None, True  # shown as written at view time; its arguments still expand
+    stripped = True
+    while stripped:
+        stripped = False
+        for prefix in _CALL_PREFIXES:
+            if name.lower().startswith(prefix):
+                name, stripped = name[len(prefix) :].strip(_PHP_TRIM), True
+    head, colon, _rest = name.partition(":")
+    if colon and (head.startswith("#") or head.strip(_PHP_TRIM).lower() in PARSER_FUNCTIONS):
+        return None, True
+    name = html.unescape(name) if "&" in name else name
+    name = unicodedata.normalize("NFC", name)
+    name = _TITLE_BIDI.sub("", name).partition("#")[0]
+    if _TITLE_ILLEGAL.search(name) or FORBIDDEN.search(name):
+        return None, False
+    name = _TITLE_SPACES.sub(" ", name).strip(" ")
+    if not name or name.startswith(":") or len(name.encode("utf-8", "replace")) > 255:
+        return None, False
+    return name, False
 
 
-def _mask(text: str) -> str:
-    """Blank out comments and hidden extension tags, keeping every offset (and newline)."""
-    spans = _hidden_spans(text)
-    if not spans:
-        return text
-    parts: list[str] = []
-    last = 0
-    for begin, end in spans:
-        parts.append(text[last:begin])
-        parts.append(_NOT_NEWLINE.sub(" ", text[begin:end]))
-        last = end
-    parts.append(text[last:])
-    return "".join(parts)
+def _text(items: list[Item]) -> str | None:
+    """The literal text of a title or name, comments and ignored tags left out; None when a
+    node inside (a template, an argument, a tag) makes it something only MediaWiki knows."""
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, str):
+            out.append(item)
+        elif item.kind == "equals":
+            out.append("=")
+        elif item.kind not in ("comment", "ignore"):
+            return None
+    return "".join(out)
 
 
-def _kind(masked: str, begin: int, finish: int, names: Names, lang: str) -> str | None:
-    """The SkillMatch template named by the braces at begin..finish, if any.
+@dataclass
+class _Page:
+    """What one extraction collects while walking the preprocessor's tree."""
 
-    The name ends at the first pipe; a name holding a brace (a nested template or
-    argument) is no SkillMatch name. Scanning stops at the first brace or pipe, so
-    however deeply braces nest, each character is scanned once per page.
-    """
-    stop = _NAME_END.search(masked, begin + 2, finish - 2)
-    end = finish - 2 if stop is None else stop.start()
-    if end < finish - 2 and masked[end] != "|":
-        return None
-    return names.canonical_template(_clean_name(masked[begin + 2 : end]).replace("_", " "), lang)
+    text: str
+    names: Names
+    lang: str
+    lines: LineIndex
+    params: _ParamNames
+    found: list[tuple[int, RawTemplate]] = field(default_factory=list)
+    strays: list[tuple[int, Stray]] = field(default_factory=list)
+
+    def kind(self, title: str) -> tuple[str | None, bool]:
+        name, function = template_title(title)
+        if name is None:
+            return None, function
+        return self.names.canonical_template(name, self.lang), False
+
+    def stray(self, offset: int, count: int) -> None:
+        begin = offset + count - 2
+        opening = _OPENING.match(self.text, begin)
+        if opening is None:
+            return
+        kind = self.kind(opening.group(1))[0]
+        if kind is not None:
+            snip = snippet(self.text[begin : begin + 200])
+            self.strays.append((begin, Stray(kind, self.lines.line(begin), snip)))
 
 
 def extract(text: str, names: Names, lang: str) -> tuple[list[RawTemplate], list[Stray]]:
-    """Every SkillMatch template in `text`, in page order, plus malformed look-alikes.
+    """Every SkillMatch template MediaWiki calls when it shows `text`, in page order, plus
+    malformed look-alikes.
 
-    Templates are found as MediaWiki's preprocessor finds them: comments and extension
-    tags that hide their content (`<nowiki>`, `<math>`, …) are masked first, then runs of
-    braces are matched innermost first, three against three for an argument
-    (`{{{1}}}`) and two against two for a template; an unclosed `{{` is plain text and
-    does not swallow what follows. A template with only plain text inside is split
-    directly; one with links, tags, entities or nested braces is handed to
-    mwparserfromhell on its own, so a page's cost stays linear however many entries on
-    it are broken. Total: any text gives templates and problems, never an exception.
+    The page goes through a port of MediaWiki's own preprocessor (bot.preprocessor), so the
+    braces that form a template, the names it calls and its parameters are MediaWiki's:
+    nothing inside a comment, `<includeonly>`, `<nowiki>`, `<math>` or the unused parts of
+    `{{{1|a|b}}}` counts; entries inside `<ref>`, `<poem>` or `<inputbox>` do; an entry
+    inside a parser function (`{{#if:…}}`) is reported, never accepted. Values are read one
+    by one, plain ones directly and ones with markup through mwparserfromhell within size
+    limits, so a page's cost stays linear. Total: any text gives templates and problems,
+    never an exception.
     """
-    masked = _mask(text)
-    lines = LineIndex(text)
-    params = _ParamNames(names, lang)
-    stack: list[list[int]] = []
-    inner: list[tuple[int, int]] = []  # (begin, nesting) of entries not yet inside another
-    found: list[tuple[int, RawTemplate]] = []
-    for begin, finish in _template_spans(masked, stack):
-        kind = _kind(masked, begin, finish, names, lang)
-        if kind is None:
-            continue
-        nesting = 1
-        while inner and inner[-1][0] > begin:
-            nesting = max(nesting, inner.pop()[1] + 1)
-        inner.append((begin, nesting))
-        line = lines.line(begin)
-        if nesting > 2:
-            # Entries in entries in entries: each level would re-read all those inside it
-            # (quadratic), and the outer ones are invalid anyway.
-            raw = printable(text[begin : begin + MAX_RAW])
-            found.append((begin, RawTemplate(kind, {}, line, raw, [Issue("malformed-template")])))
-            continue
-        raw = text[begin:finish]
-        body = raw[2:-2]
-        if _SLOW_MARKS.isdisjoint(body):
-            found.append((begin, _fast_template(kind, body, raw, line, params)))
-        else:
-            found.append((begin, _slow_template(kind, raw, line, params)))
-    found.sort(key=lambda pair: pair[0])
-    strays = []
-    for start, count in stack:
-        begin = start + count - 2
-        opening = _OPENING.match(masked, begin)
-        if opening is None:
-            continue
-        kind = names.canonical_template(_clean_name(opening.group(1)).replace("_", " "), lang)
-        if kind is not None:
-            strays.append(Stray(kind, lines.line(begin), snippet(text[begin : begin + 200])))
-    return [t for _, t in found], strays
+    page = _Page(text, names, lang, LineIndex(text), _ParamNames(names, lang))
+    _walk(page, preprocess(text), 0)
+    page.found.sort(key=lambda pair: pair[0])
+    page.strays.sort(key=lambda pair: pair[0])
+    return [t for _, t in page.found], [s for _, s in page.strays]
 
 
-def _template_spans(masked: str, stack: list[list[int]]) -> Iterator[tuple[int, int]]:
-    """(begin, end) of each template, innermost first, pairing brace runs as MediaWiki does.
+def _walk(page: _Page, tree: Tree, base: int, in_function: bool = False) -> None:
+    """Visit every node MediaWiki expands at view time; no recursion (pages nest deeply)."""
+    for offset, count in tree.unclosed:
+        page.stray(base + offset, count)
+    # (items, offset of the text they index, inside a parser function)
+    work: list[tuple[list[Item], int, bool]] = [(tree.items, base, in_function)]
+    while work:
+        items, at, in_function = work.pop()
+        for item in items:
+            if isinstance(item, str) or item.kind in ("comment", "ignore", "equals"):
+                continue
+            if item.kind == "ext":
+                if item.inner is not None and item.name.lower() in EXPANDED_TAGS:
+                    begin, end = item.inner
+                    _walk_inner(page, at + begin, at + end, in_function)
+                continue
+            if item.kind == "tplarg":  # its name and default expand, further parts never
+                work.extend((part.items, at, in_function) for part in item.parts[:2])
+                continue
+            title = _text(item.parts[0].items)
+            if title is not None:
+                kind, function = page.kind(title)
+            else:  # `{{#if:{{x}}|…}}`: a function whatever its argument expands to
+                head = _leading_text(item.parts[0].items)
+                kind, function = None, ":" in head and template_title(head)[1]
+            inside = in_function or function
+            work.extend((part.items, at, inside) for part in item.parts)
+            if kind is not None:
+                page.found.append((at + item.start, _entry(page, kind, item, at, in_function)))
 
-    A closing run takes three braces from the innermost open run when both have three
-    (an argument, skipped), else two (a template); a lone brace left over is text. Open
-    runs never closed are left in `stack` as [start, braces left].
-    """
-    for m in _BRACE_RUNS.finditer(masked):
-        at, end = m.span()
-        if masked[at] == "{":
-            stack.append([at, end - at])
+
+def _walk_inner(page: _Page, begin: int, end: int, in_function: bool) -> None:
+    """An extension tag's content that its extension parses as wikitext (`<ref>`)."""
+    _walk(page, preprocess(page.text[begin:end]), begin, in_function)
+
+
+def _entry(page: _Page, kind: str, node: Node, at: int, in_function: bool) -> RawTemplate:
+    begin, end = at + node.start, at + node.end
+    line = page.lines.line(begin)
+    if end - begin > MAX_TEMPLATE:
+        raw = printable(page.text[begin : begin + MAX_RAW])
+        return RawTemplate(kind, {}, line, raw, [Issue("template-too-large", (str(MAX_TEMPLATE),))])
+    template = RawTemplate(kind, {}, line, printable(page.text[begin:end]), [])
+    if in_function:  # read all the same, so that one report lists every fix needed
+        template.issues.append(Issue("entry-in-parser-function"))
+    for part in node.parts[1:]:
+        if part.eq < 0:
+            source = _source(part.items, page.text, at)
+            template.issues.append(Issue("positional-param", (snippet(source, 40),)))
             continue
-        left = end - at
-        while left >= 2 and stack:
-            run = stack[-1]
-            if left == 2 and run[1] == 2:  # `{{` … `}}`: by far the most common case
-                stack.pop()
-                yield run[0], end
-                break
-            size = 3 if min(left, run[1]) >= 3 else 2
-            begin = run[0] + run[1] - size
-            run[1] -= size
-            if run[1] < 2:
-                stack.pop()
-            at, left = at + size, left - size
-            if size == 2:
-                yield begin, at
+        pname = _text(part.items[: part.eq])
+        if pname is None:
+            pname = _source(part.items[: part.eq], page.text, at)
+        _part_value(template, pname, part.items[part.eq + 1 :], page, at)
+    return template
+
+
+def _leading_text(items: list[Item]) -> str:
+    """The literal text before the first node other than a comment."""
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, str):
+            out.append(item)
+        elif item.kind not in ("comment", "ignore"):
+            break
+    return "".join(out)
+
+
+def _source(items: list[Item], text: str, at: int) -> str:
+    """Items as written (nodes by their source span)."""
+    return "".join(i if isinstance(i, str) else text[at + i.start : at + i.end] for i in items)
+
+
+def _part_value(template: RawTemplate, pname: str, items: list[Item], page: _Page, at: int) -> None:
+    """Read one named parameter's value: text as written, nodes the preprocessor found
+    (a nested template, an extension tag) judged here, markup through mwparserfromhell."""
+    if not items or (len(items) == 1 and isinstance(items[0], str)):  # plain text: most values
+        plain = items[0] if items else ""
+        assert isinstance(plain, str)
+        if _SLOW_MARKS.isdisjoint(plain) and (plain.isprintable() or not _SUSPECT.search(plain)):
+            _param(template, pname, clean_text(plain), page.params)
+            return
+    canonical = page.params(pname) or ""
+    issues = template.issues
+    pieces: list[str] = []
+    wikitext: list[str] = []
+    invisible = False
+
+    def flush() -> None:
+        if wikitext:
+            pieces.append(_markup_text("".join(wikitext), canonical, issues))
+            wikitext.clear()
+
+    for item in items:
+        if isinstance(item, str):
+            wikitext.append(item)
+        elif item.kind == "comment":
+            invisible = (
+                invisible or INVISIBLE.search(page.text, at + item.start, at + item.end) is not None
+            )
+        elif item.kind == "ignore":
+            continue
+        elif item.kind in ("template", "tplarg"):
+            source = page.text[at + item.start : at + item.end]
+            title = _text(item.parts[0].items) if item.kind == "template" else None
+            shown = _clean_name(title) if title is not None else source
+            issues.append(Issue("template-in-value", (canonical or pname, snippet(shown, 40))))
+        elif item.kind == "ext":
+            tag = item.name.lower()
+            if tag in LITERAL_TAGS and item.inner is not None:
+                flush()
+                begin, end = item.inner
+                pieces.append(page.text[at + begin : at + end])
+            else:
+                issues.append(
+                    Issue("markup-in-value", (canonical or pname, f"<{snippet(tag, 20)}>"))
+                )
+        else:  # pragma: no cover - every node kind is handled above
+            wikitext.append(page.text[at + item.start : at + item.end])
+    flush()
+    value = "".join(pieces)
+    if invisible or (not value.isprintable() and _SUSPECT.search(value) is not None):
+        _checked_param(template, pname, value, invisible, page.params)
+    else:
+        _param(template, pname, clean_text(value), page.params)
+
+
+def _markup_text(source: str, param: str, issues: list[Issue]) -> str:
+    """Plain text of wikitext without templates: links, tags and entities read by
+    mwparserfromhell, but only within size limits (its cost grows faster than the text)."""
+    if _SLOW_MARKS.isdisjoint(source):
+        return source
+    if len(source) > MAX_MARKUP_VALUE or len(_MARKS.findall(source, 0)) > MAX_MARKS:
+        issues.append(Issue("markup-too-large", (param, str(MAX_MARKUP_VALUE), str(MAX_MARKS))))
+        return ""
+    try:
+        code = mwparserfromhell.parse(source, skip_style_tags=True)
+    except (RecursionError, ParserError):  # pragma: no cover - bounded by the limits above
+        issues.append(Issue("markup-too-large", (param, str(MAX_MARKUP_VALUE), str(MAX_MARKS))))
+        return ""
+    return _value(code, param, issues)
 
 
 class _ParamNames:
@@ -433,52 +597,3 @@ def _checked_param(
         return
     problem = "bad-username" if canonical in USER_PARAMS else "invisible-characters"
     template.issues.append(Issue(problem, (canonical, snippet(cleaned, 60))))
-
-
-def _fast_template(kind: str, body: str, raw: str, line: int, params: _ParamNames) -> RawTemplate:
-    """Plain-text parameters only: split on pipes and the first equals sign."""
-    # Rare: then check value by value. Text str.isprintable() accepts holds no control,
-    # format (invisible), surrogate or unassigned character: one fast C loop for most.
-    suspect = not body.isprintable() and _SUSPECT.search(body) is not None
-    # Pieces of NFC text split at ASCII marks are NFC: one check for the whole body.
-    nfc = body.isascii() or unicodedata.is_normalized("NFC", body)
-    template = RawTemplate(kind, {}, line, printable(raw) if suspect else raw, [])
-    for part in body.split("|")[1:]:
-        key, eq, value = part.partition("=")
-        if not eq:
-            template.issues.append(Issue("positional-param", (snippet(part, 40),)))
-        elif suspect:
-            _checked_param(template, key, value, False, params)
-        else:
-            _param(template, key, " ".join(value.split()) if nfc else clean_text(value), params)
-    return template
-
-
-def _slow_template(kind: str, raw: str, line: int, params: _ParamNames) -> RawTemplate:
-    """One template through mwparserfromhell. Its tree builder recurses once per level of
-    nesting, so a template nested thousands deep raises RecursionError: reported as
-    malformed, like braces MediaWiki would not read as this template."""
-    try:
-        node = mwparserfromhell.parse(raw, skip_style_tags=True).nodes[0]
-        if isinstance(node, Template):
-            return _from_node(kind, node, raw, line, params)
-    except (RecursionError, ParserError):
-        raw = raw[:MAX_RAW]
-    # the braces matched, but not as mwparserfromhell reads them, or too deep to read
-    return RawTemplate(kind, {}, line, printable(raw), [Issue("malformed-template")])
-
-
-def _from_node(kind: str, tpl: Template, raw: str, line: int, params: _ParamNames) -> RawTemplate:
-    template = RawTemplate(kind, {}, line, printable(raw), [])
-    for p in tpl.params:
-        if not p.showkey:
-            template.issues.append(Issue("positional-param", (snippet(str(p.value), 40),)))
-            continue
-        pname, source = str(p.name), str(p.value)
-        value = _value(p.value, params(pname) or "", template.issues)
-        if _SUSPECT.search(source) or _SUSPECT.search(value):
-            invisible = INVISIBLE.search(source) is not None
-            _checked_param(template, pname, value, invisible, params)
-        else:
-            _param(template, pname, clean_text(value), params)
-    return template
