@@ -54,6 +54,7 @@ class InForce:
     revid: int
     author: str
     line: int
+    timestamp: str = ""  # when the revision that wrote it was saved (ISO 8601)
 
 
 def owner_of(raw: RawTemplate, organizers: Mapping[str, str]) -> str | None:
@@ -134,7 +135,9 @@ class PageHistory:
                     if key in kept:  # the owner's own copy, back on the page
                         kept.pop(key)
                         delta -= 1
-                    entry.update(text=raw.text, revid=rev.revid, author=by, owner=owner)
+                    entry.update(
+                        text=raw.text, revid=rev.revid, author=by, owner=owner, ts=rev.timestamp
+                    )
                     entry["count"] += delta
                     continue
                 if key in kept:  # a revert put the owner's removed entry back as it was
@@ -193,7 +196,14 @@ class PageHistory:
         out = []
         for key, entry in self.state["accepted"].items():
             out.append(
-                InForce(key, entry["text"], entry["revid"], entry["author"], lines.get(key, 0))
+                InForce(
+                    key,
+                    entry["text"],
+                    entry["revid"],
+                    entry["author"],
+                    lines.get(key, 0),
+                    entry.get("ts", ""),
+                )
             )
         out.sort(key=lambda e: (e.line == 0, e.line, e.revid, e.key))
         return out

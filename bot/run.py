@@ -26,7 +26,15 @@ from typing import Any, TextIO
 
 from bot import badge_rules, lifecycle, matchphase, messages, needsmap, render
 from bot.config import Config, WikiSource
-from bot.gather import Core, PageResult, check_page, new_organizers, organizers_from
+from bot.gather import (
+    Core,
+    PageResult,
+    check_page,
+    claims_from,
+    drop_duplicate_events,
+    event_owners,
+    new_organizers,
+)
 from bot.i18n import Messages
 from bot.matching import solve
 from bot.models import Origin, ParseResult, Problem
@@ -210,7 +218,6 @@ class Runner:
         page loses nobody's data.
         """
         previous = self.store.load_entries()
-        organizers = organizers_from(previous.events)
         fetched = []
         forget: list[tuple[str, str]] = []
         missing: dict[tuple[str, str], int] = {}  # page → its last revision read
@@ -245,12 +252,11 @@ class Runner:
             histories = wiki.histories(wanted) if wanted else {}
             self.report.pages_read += len(pages)
             fetched.append((source, pages, states, histories))
-        found_organizers = []
+        found_organizers = claims_from(previous.events)
         for source, _pages, _states, histories in fetched:
             for revisions in histories.values():
-                found_organizers.extend(new_organizers(self.core, source.lang, revisions))
-        for _revid, event_id, organizer in sorted(found_organizers):
-            organizers.setdefault(event_id, organizer)
+                found_organizers += new_organizers(self.core, source.lang, revisions, source.key)
+        organizers = event_owners(found_organizers)  # first by time over every wiki
         results: list[PageResult] = []
         for source, pages, states, histories in fetched:
             for title, now in pages.items():
@@ -277,12 +283,14 @@ class Runner:
             merged = ParseResult()
             for page in results:
                 merged.extend(page.result)
+            drop_duplicate_events(merged, organizers)
             self.store.replace_entries(conn, merged, [(p.wiki, p.title) for p in results])
             self.store.forget_pages(conn, forget)
             for s in merged.signups:
                 self.store.upsert_person(conn, s.user, s.origin.wiki, s.notify)
             self.store.note_edits(conn, _newest_edits(fetched))
         merged.extend(_kept_from(previous, missing))
+        drop_duplicate_events(merged, organizers)
         for p in merged.problems:
             log.warning(
                 "%s:%s line %s: %s %s (%s)",
@@ -377,7 +385,18 @@ class Runner:
         )
         existing = [(r["a"], r["b"]) for r in open_rows if r["kind"] == "mentor"]
         existing_peers = [(r["a"], r["b"]) for r in open_rows if r["kind"] == "peer"]
-        result = solve(inputs.learners, inputs.mentors, inputs.peers, existing, existing_peers)
+        forbidden, forbidden_peers = matchphase.declined_pairs(
+            life.rows, data.confirmations, matchphase.newest_entries(data)
+        )
+        result = solve(
+            inputs.learners,
+            inputs.mentors,
+            inputs.peers,
+            existing,
+            existing_peers,
+            forbidden=forbidden,
+            forbidden_peers=forbidden_peers,
+        )
         first = self.cfg.wikis[0]
         scope = f"{first.key}:{first.pages.get('matches', '')}"
         unsure = {p.origin.author for p in data.problems if p.code not in AUTHORSHIP_CODES}

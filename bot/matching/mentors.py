@@ -338,8 +338,10 @@ def _shortlist(
     return cl[keep], cm[keep], pts[keep]
 
 
-def _best_flow(cl: I64, cm: I64, pts: I64, nl: int, cap: I64, value: int) -> tuple[I64, I64]:
-    """Min-cost flow of the given value on the shortlist graph."""
+def _best_flow(
+    cl: I64, cm: I64, pts: I64, nl: int, cap: I64, value: int, exact: bool = True
+) -> tuple[I64, I64]:
+    """Min-cost flow of the given value on the shortlist graph (at most `value` if not exact)."""
     src, snk = 0, 1
     learners = np.unique(cl)
     mentors = np.unique(cm)
@@ -364,7 +366,8 @@ def _best_flow(cl: I64, cm: I64, pts: I64, nl: int, cap: I64, value: int) -> tup
     )
     flow.set_node_supply(src, value)
     flow.set_node_supply(snk, -value)
-    if flow.solve() != flow.OPTIMAL:
+    status = flow.solve() if exact else flow.solve_max_flow_with_min_cost()
+    if status != flow.OPTIMAL:
         raise SolverError("min-cost flow on the shortlist failed")
     used = np.asarray(flow.flows(arcs)) > 0
     return cl[used], cm[used]
@@ -397,13 +400,32 @@ def _waiting_codes(ls: Side, ms: Side, v: Vocabs, l_codes: I64, l_owner: I64) ->
     return out
 
 
+def _pair_keys(
+    learners: Sequence[Learner], mentors: Sequence[Mentor], pairs: Sequence[tuple[str, str]]
+) -> I64:
+    """Packed (learner index × mentors + mentor index) keys of the named pairs present."""
+    if not pairs:
+        return np.zeros(0, dtype=np.int64)
+    lidx = {x.id: i for i, x in enumerate(learners)}
+    midx = {x.id: i for i, x in enumerate(mentors)}
+    keys = [lidx[a] * len(mentors) + midx[b] for a, b in pairs if a in lidx and b in midx]
+    return np.asarray(keys, dtype=np.int64)
+
+
 def assign_mentors(
     learners: Sequence[Learner],
     mentors: Sequence[Mentor],
     existing: Sequence[tuple[str, str]],
     v: Vocabs,
+    forbidden: Sequence[tuple[str, str]] = (),
 ) -> MentorAssignment:
-    """Assign id-sorted ``learners`` to id-sorted ``mentors`` (indices in the result)."""
+    """Assign id-sorted ``learners`` to id-sorted ``mentors`` (indices in the result).
+
+    ``forbidden`` (learner, mentor) pairs are taken out of the shortlist. They are few (pairs
+    that declined), so the hub backbone is left as it is and the final flow is the most it
+    can carry without them: when a forbidden pair was a learner's only route the count is the
+    maximum over the remaining shortlist, not over every mentor.
+    """
     la = learner_arrays(learners, v)
     ma = mentor_arrays(mentors, v)
     ls, ms = la.side, ma.side
@@ -439,8 +461,14 @@ def assign_mentors(
         if value:
             cl, cm, full = _candidates(la, ma, l_rows, l_hub, m_rows, m_hub)
             cl, cm, pts = _shortlist(la, ma, cl, cm, full, bl, bm)
-            new_l, new_m = _best_flow(cl, cm, pts, ls.n, cap, value)
-            if len(new_l) != value:
+            banned = _pair_keys(learners, mentors, forbidden)
+            exact = True
+            if len(banned):
+                keep = ~np.isin(cl * ms.n + cm, banned)
+                exact = bool(keep.all())
+                cl, cm, pts = cl[keep], cm[keep], pts[keep]
+            new_l, new_m = _best_flow(cl, cm, pts, ls.n, cap, value, exact)
+            if exact and len(new_l) != value:
                 raise SolverError("the shortlist flow lost cardinality")
 
     pairs = [(lrn, m, True) for lrn, m in kept]
