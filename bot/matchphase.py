@@ -208,16 +208,17 @@ def declined_pairs(
     wrote a signup or offer entry after the refusal: a fresh signup by one of them (or an
     edit of an unrelated page) must not bring back someone the other already turned down.
     """
-    said: dict[str, str] = {}
+    said: dict[tuple[str, str], str] = {}  # (match, party) → their newest refusal
     for c in confirmations:
-        if c.outcome == "declined" and c.origin.timestamp > said.get(c.match_id, ""):
-            said[c.match_id] = c.origin.timestamp
+        key = (c.match_id, c.user)
+        if c.outcome == "declined" and c.origin.timestamp > said.get(key, ""):
+            said[key] = c.origin.timestamp
     mentor: set[tuple[str, str]] = set()
     peer: set[tuple[str, str]] = set()
     for r in rows:
         if r["state"] != "declined":
             continue
-        when = said.get(r["id"], "")
+        when = max(said.get((r["id"], r["a"]), ""), said.get((r["id"], r["b"]), ""))
         if not when and isinstance(r.get("updated"), datetime):
             when = r["updated"].strftime("%Y-%m-%dT%H:%M:%SZ")
         if newest.get(r["a"], "") > when and newest.get(r["b"], "") > when:

@@ -186,6 +186,10 @@ def test_decline_time_falls_back_to_the_stored_change_and_covers_peers() -> None
     assert declined_pairs([row], [], newest) == ([], [("Alice", "Carol")])
     newest["Carol"] = "2026-11-02T12:00:01Z"
     assert declined_pairs([row], [], newest) == ([], [])
+    # Only a party's refusal dates the decline: someone else's later "declined" does not.
+    other = Confirmation("M1", "Mallory", "declined", origin=Origin("w", "P", 1, 9, "Mallory", T3))
+    newest = {"Alice": T3, "Carol": T3}
+    assert declined_pairs([DECLINED], [NO, other], newest) == ([], [])
     # Open and ended rows are not refusals.
     for state in ("proposed", "active", "completed", "ended"):
         assert declined_pairs([{**DECLINED, "state": state}], [NO], {}) == ([], [])
