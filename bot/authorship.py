@@ -81,6 +81,7 @@ class InForce:
     author: str
     line: int
     raw: RawTemplate | None = field(default=None, compare=False)
+    timestamp: str = ""  # when the revision that wrote it was saved (ISO 8601)
 
 
 OWNER_FIELD = {
@@ -208,6 +209,7 @@ class PageHistory:
                         kind=raw.kind,
                         params=raw.params,
                         issues=[[i.code, list(i.params)] for i in raw.issues],
+                        ts=rev.timestamp,
                     )
                     entry["count"] += delta
                     continue
@@ -292,6 +294,7 @@ class PageHistory:
                     entry["author"],
                     line,
                     raw_from_entry(entry, line),
+                    entry.get("ts", ""),
                 )
             )
         out.sort(key=lambda e: (e.line == 0, e.line, e.revid, e.key))

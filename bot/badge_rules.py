@@ -198,6 +198,7 @@ class BadgeKind:
     threshold: int = 1
     format: str | None = None  # event-participant only
     min_attendees: int = 1  # event-trainer only
+    confirmed_needs: bool = False  # needs-recorder only: count needs others confirmed
     image: str = ""
     tags: tuple[str, ...] = ()
     text: Mapping[str, BadgeText] = field(default_factory=dict)
@@ -289,6 +290,11 @@ def catalog_from_dict(data: Mapping[str, Any], *, check_images: bool = True) -> 
         min_att = int(entry.get("min_attendees", 1))
         if min_att < 1:
             raise BadgeConfigError(f"{where}: min_attendees must be at least 1")
+        confirmed = entry.get("confirmed_needs", False)
+        if not isinstance(confirmed, bool):
+            raise BadgeConfigError(f"{where}: confirmed_needs must be true or false")
+        if confirmed and rule != "needs-recorder":
+            raise BadgeConfigError(f"{where}: confirmed_needs is for the needs-recorder rule")
         image = str(entry.get("image") or f"{kid}.svg")
         if check_images and not (IMAGE_DIR / image).is_file():
             raise BadgeConfigError(f"{where}: image {image} not found in {IMAGE_DIR}")
@@ -321,6 +327,7 @@ def catalog_from_dict(data: Mapping[str, Any], *, check_images: bool = True) -> 
                 threshold=threshold,
                 format=fmt if rule == "event-participant" else None,
                 min_attendees=min_att,
+                confirmed_needs=confirmed,
                 image=image,
                 tags=tuple(str(t) for t in entry.get("tags") or ()),
                 text=text,
@@ -461,13 +468,56 @@ def compute_awards(facts: Facts, catalog: BadgeCatalog | None = None) -> list[Aw
             _milestones(kind, by_mentor, add)
         elif kind.rule == "needs-recorder":
             by_user: dict[str, dict[str, date]] = defaultdict(dict)
-            for n in needs:
+            counted = needs
+            if kind.confirmed_needs:
+                is_confirmed = _confirmed_needs(facts)
+                counted = [n for n in needs if is_confirmed(n)]
+            for n in counted:
                 by_user[normalize_user(n.user)].setdefault(
                     f"need:{n.community}:{n.skill}", n.recorded_on
                 )
             _milestones(kind, by_user, add)
 
     return sorted(found.values(), key=_award_order)
+
+
+def _confirmed_needs(facts: Facts) -> Callable[[RecordedNeed], bool]:
+    """Whether a need is one someone other than its recorder confirmed or acted on.
+
+    Confirmed: another account recorded the same need (same community and skill). Acted on:
+    an event covering the skill, organized and attended by others than the recorder, or a
+    completed mentorship or peer exchange covering it between two others. Anything the
+    recorder can do alone (recording many needs, one per edit) proves nothing. Counted once
+    per call: a fact is "by others" when the skill's facts outnumber those the recorder is in.
+    """
+    recorders: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for n in facts.needs:
+        recorders[(n.community.strip().casefold(), n.skill.strip())].add(normalize_user(n.user))
+    total: dict[str, int] = defaultdict(int)
+    involving: dict[tuple[str, str], int] = defaultdict(int)
+
+    def acted(skills: Iterable[str], *users: str) -> None:
+        people = {normalize_user(u) for u in users}
+        for skill in _norm_skills(skills):
+            total[skill] += 1
+            for u in people:
+                involving[(skill, u)] += 1
+
+    for a in facts.attendances:
+        if normalize_user(a.user) != normalize_user(a.organizer):
+            acted(a.skills, a.user, a.organizer)
+    for m in facts.mentorships:
+        acted(m.skills, m.learner, m.mentor)
+    for p in facts.peer_exchanges:
+        acted(p.skills, p.a, p.b)
+
+    def confirmed(need: RecordedNeed) -> bool:
+        me, skill = normalize_user(need.user), need.skill.strip()
+        if recorders[(need.community.strip().casefold(), skill)] - {me}:
+            return True
+        return total.get(skill, 0) > involving.get((skill, me), 0)
+
+    return confirmed
 
 
 def _award_order(a: Award) -> tuple[date, str, str, str, str]:

@@ -180,7 +180,9 @@ def check_page(
                     continue
                 raw = dataclasses.replace(found_raws[0], line=entry.line)
             raws.append(_bare_usernames(raw, user_prefixes))
-            origins.append(Origin(wiki, title, entry.line, entry.revid, entry.author))
+            origins.append(
+                Origin(wiki, title, entry.line, entry.revid, entry.author, entry.timestamp)
+            )
         result = validate_all(raws, [], ctx, origins)
         # Remembered in the state: a run that reads no new revision must still link the same
         # revision, or the problems page would change (and be re-saved) on every quiet run.
@@ -245,13 +247,18 @@ def scoped_revisions(
     return out
 
 
+Claim = tuple[tuple[str, str, int], str, str]
+"""(edit order as `Origin.order`, event id, organizer): one organizer's claim on an event id."""
+
+
 def new_organizers(
     core: Core,
     lang: str,
     revisions: Iterable[Revision],
+    wiki: str = "",
     user_prefixes: Sequence[str] = DEFAULT_USER_PREFIXES,
-) -> list[tuple[int, str, str]]:
-    """(revid, event id, organizer) for events written by their own organizer's edit.
+) -> list[Claim]:
+    """Claims on event ids by events written by their own organizer's edit.
 
     Read before any page is replayed, so an attendance list may sit on another
     page than its event, in any order.
@@ -267,8 +274,55 @@ def new_organizers(
             organizer = owner_of(raw, {}, user_prefixes)
             event_id = raw.params.get("id", "").strip()
             if event_id and organizer and organizer == normalize_user(rev.user):
-                out.append((rev.revid, event_id, organizer))
+                out.append(((rev.timestamp, wiki, rev.revid), event_id, organizer))
     return out
+
+
+def claims_from(events: Iterable[Event]) -> list[Claim]:
+    """Claims of events already accepted, written by their organizer's own edit."""
+    return [
+        (e.origin.order(), e.id, e.organizer)
+        for e in events
+        if not e.origin.author or e.origin.author == e.organizer
+    ]
+
+
+def event_owners(claims: Iterable[Claim]) -> dict[str, str]:
+    """Event id → organizer of its first claim, over every configured wiki.
+
+    First by revision time, not by revision id: ids are per wiki, and a hijacker on a
+    younger wiki (lower ids) must not take over an older event.
+    """
+    out: dict[str, str] = {}
+    for _order, event_id, organizer in sorted(claims):
+        out.setdefault(event_id, organizer)
+    return out
+
+
+def drop_duplicate_events(result: ParseResult, owners: Mapping[str, str]) -> None:
+    """Keep one event per id: its owner's first; report every other one.
+
+    A second `{{Skill event}}` with a taken id, by anyone on any wiki, yields no fact and no
+    badge: otherwise the trainer badge and the attendees' badges would follow whoever wrote
+    the id last.
+    """
+    ordered = sorted(result.events, key=lambda e: e.origin.order())
+    owner = dict(owners)
+    for e in ordered:  # an id nobody claimed yet (no history read): its first event's
+        owner.setdefault(e.id, e.organizer)
+    first: dict[str, Event] = {}
+    for e in ordered:
+        if e.id not in first and e.organizer == owner[e.id]:
+            first[e.id] = e
+    kept = []
+    for e in result.events:
+        if first.get(e.id) is e:
+            kept.append(e)
+            continue
+        result.problems.append(
+            Problem(e.origin, "Skill event", "duplicate-event-id", (e.id, owner[e.id]))
+        )
+    result.events = kept
 
 
 def _check_attendees(result: ParseResult, organizers: Mapping[str, str]) -> None:
@@ -288,9 +342,5 @@ def _check_attendees(result: ParseResult, organizers: Mapping[str, str]) -> None
 
 
 def organizers_from(events: Sequence[Event]) -> dict[str, str]:
-    """Event id → organizer, from events whose organizer's own edit wrote them."""
-    out: dict[str, str] = {}
-    for e in events:
-        if not e.origin.author or e.origin.author == e.organizer:
-            out.setdefault(e.id, e.organizer)
-    return out
+    """Event id → organizer, from events whose organizer's own edit wrote them (first wins)."""
+    return event_owners(claims_from(events))

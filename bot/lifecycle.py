@@ -38,19 +38,23 @@ def party_outcomes(
     accepted, so "we did not finish after all" returns a completed match to active, not to
     a fresh proposal.
     """
-    said: dict[str, list[tuple[int, str]]] = {}
+    said: dict[str, list[tuple[tuple[str, str, int], str]]] = {}
     for c in confirmations:
         if c.match_id == match["id"] and c.user in (match["a"], match["b"]):
-            said.setdefault(c.user, []).append((c.origin.revid, c.outcome))
+            # By revision time: the two parties may answer on different wikis, whose
+            # revision ids are not comparable.
+            said.setdefault(c.user, []).append((c.origin.order(), c.outcome))
     out: dict[str, str] = {}
     for user, items in said.items():
         items.sort()
-        withdrawn_at = max((rev for rev, o in items if o == "withdrawn"), default=-1)
+        withdrawals = [when for when, o in items if o == "withdrawn"]
+        withdrawn_at = max(withdrawals) if withdrawals else None
         standing = []
-        for rev, o in items:
-            if o == "withdrawn" or (o == "declined" and rev < withdrawn_at):
+        for when, o in items:
+            before = withdrawn_at is not None and when < withdrawn_at
+            if o == "withdrawn" or (o == "declined" and before):
                 continue
-            if o == "completed" and rev < withdrawn_at:
+            if o == "completed" and before:
                 o = "accepted"
             standing.append(o)
         if standing:

@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.matching import Learner, MatchResult, Mentor, Peer
 from bot.matching.model import Format
-from bot.models import Offer, ParseResult, Signup
+from bot.models import Confirmation, Offer, ParseResult, Signup
 from bot.vocabulary import Level
 
 OPEN_STATES = ("proposed", "active")
@@ -83,11 +83,14 @@ def build_inputs(
         if o.user:  # an organization's programme is not a one-to-one mentor
             offers.setdefault(o.user, []).append(o)
     for user, items in signups.items():
-        first = items[0]
+        # Their home is where they signed up first, by time: page order follows the
+        # configuration, and revision ids cannot be compared across wikis.
+        first = min(items, key=lambda s: s.origin.timestamp)
         out.people[user] = Person(user, first.origin.wiki, all(s.notify for s in items))
     for user, mine in offers.items():
         if user not in out.people:
-            out.people[user] = Person(user, mine[0].origin.wiki, all(o.notify for o in mine))
+            home = min(mine, key=lambda o: o.origin.timestamp).origin.wiki
+            out.people[user] = Person(user, home, all(o.notify for o in mine))
         elif not all(o.notify for o in mine):
             out.people[user] = Person(user, out.people[user].wiki, False)
     cutoff = datetime.now().astimezone() - timedelta(days=inactive_days)
@@ -181,6 +184,47 @@ def learned_skills(rows: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
             out.setdefault(r["a"], set()).update(r["skills"]["a_learns"])
             out.setdefault(r["b"], set()).update(r["skills"]["b_learns"])
     return out
+
+
+def newest_entries(data: ParseResult) -> dict[str, str]:
+    """Each person's newest signup or offer entry, as the time of the revision that wrote it."""
+    out: dict[str, str] = {}
+    entries: list[Signup | Offer] = [*data.signups, *data.offers]
+    for rec in entries:
+        if rec.user and rec.origin.timestamp > out.get(rec.user, ""):
+            out[rec.user] = rec.origin.timestamp
+    return out
+
+
+def declined_pairs(
+    rows: Iterable[Mapping[str, Any]],
+    confirmations: Sequence[Confirmation],
+    newest: Mapping[str, str],
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(learner, mentor) and (peer, peer) pairs the matcher must not propose again.
+
+    A "no" is remembered by its match row, which stays ``declined`` in the store while the
+    refusal stands on the wiki. The same pair is proposed again only once *both* people
+    wrote a signup or offer entry after the refusal: a fresh signup by one of them (or an
+    edit of an unrelated page) must not bring back someone the other already turned down.
+    """
+    said: dict[tuple[str, str], str] = {}  # (match, party) → their newest refusal
+    for c in confirmations:
+        key = (c.match_id, c.user)
+        if c.outcome == "declined" and c.origin.timestamp > said.get(key, ""):
+            said[key] = c.origin.timestamp
+    mentor: set[tuple[str, str]] = set()
+    peer: set[tuple[str, str]] = set()
+    for r in rows:
+        if r["state"] != "declined":
+            continue
+        when = max(said.get((r["id"], r["a"]), ""), said.get((r["id"], r["b"]), ""))
+        if not when and isinstance(r.get("updated"), datetime):
+            when = r["updated"].strftime("%Y-%m-%dT%H:%M:%SZ")
+        if newest.get(r["a"], "") > when and newest.get(r["b"], "") > when:
+            continue  # both signed up anew since
+        (mentor if r["kind"] == "mentor" else peer).add((r["a"], r["b"]))
+    return sorted(mentor), sorted(peer)
 
 
 def match_id(kind: str, a: str, b: str, generation: int, scope: str = "") -> str:

@@ -36,6 +36,15 @@ class Origin:
     line: int = 0
     revid: int = 0
     author: str = ""  # the account whose edit wrote this version of the entry
+    timestamp: str = ""  # ISO 8601 time of that revision; "" when unknown (older stores)
+
+    def order(self) -> tuple[str, str, int]:
+        """Sort key for "which edit came first" across wikis.
+
+        Revision ids are per wiki (wiki B's revid 20 may be newer than wiki A's 500), so the
+        revision's time decides; the revision id only breaks ties within one wiki.
+        """
+        return (self.timestamp, self.wiki, self.revid)
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,10 @@ from bot.gather import (
     Core,
     PageResult,
     check_page,
+    claims_from,
+    drop_duplicate_events,
+    event_owners,
     new_organizers,
-    organizers_from,
     scoped_revisions,
 )
 from bot.i18n import Messages
@@ -226,7 +228,6 @@ class Runner:
         """
         parsed_before = PARSED.texts
         previous = self.store.load_entries()
-        organizers = organizers_from(previous.events)
         fetched: list[tuple[WikiSource, dict[str, _Tracked], tuple[str, ...], Any]] = []
         forget: list[tuple[str, str]] = []
         frozen: dict[tuple[str, str], tuple[int, str]] = {}  # page → (revid, problem code)
@@ -277,12 +278,13 @@ class Runner:
             histories = self._histories(wiki, source, wanted) if wanted else {}
             self.report.pages_read += len(current)
             fetched.append((source, current, prefixes, histories))
-        found_organizers = []
+        found_organizers = claims_from(previous.events)
         for source, _pages, prefixes, histories in fetched:
             for revisions in histories.values():
-                found_organizers.extend(new_organizers(self.core, source.lang, revisions, prefixes))
-        for _revid, event_id, organizer in sorted(found_organizers):
-            organizers.setdefault(event_id, organizer)
+                found_organizers += new_organizers(
+                    self.core, source.lang, revisions, source.key, prefixes
+                )
+        organizers = event_owners(found_organizers)  # first by time over every wiki
         results: list[PageResult] = []
         for source, current, prefixes, histories in fetched:
             for title, page in current.items():
@@ -314,6 +316,7 @@ class Runner:
             merged = ParseResult()
             for done in results:
                 merged.extend(done.result)
+            drop_duplicate_events(merged, organizers)
             self.store.replace_entries(conn, merged, [(p.wiki, p.title) for p in results])
             for (key, old), (new, revid, state) in renamed.items():
                 carried = _renamed_view(previous, key, old, new)
@@ -329,6 +332,7 @@ class Runner:
             previous = _without_page(previous, key, old)
             previous.extend(carried)
         merged.extend(_kept_from(previous, frozen))
+        drop_duplicate_events(merged, organizers)
         for p in merged.problems:
             log.warning(
                 "%s:%s line %s: %s %s (%s)",
@@ -459,7 +463,18 @@ class Runner:
         )
         existing = [(r["a"], r["b"]) for r in open_rows if r["kind"] == "mentor"]
         existing_peers = [(r["a"], r["b"]) for r in open_rows if r["kind"] == "peer"]
-        result = solve(inputs.learners, inputs.mentors, inputs.peers, existing, existing_peers)
+        forbidden, forbidden_peers = matchphase.declined_pairs(
+            life.rows, data.confirmations, matchphase.newest_entries(data)
+        )
+        result = solve(
+            inputs.learners,
+            inputs.mentors,
+            inputs.peers,
+            existing,
+            existing_peers,
+            forbidden=forbidden,
+            forbidden_peers=forbidden_peers,
+        )
         first = self.cfg.wikis[0]
         scope = f"{first.key}:{first.pages.get('matches', '')}"
         unsure = {p.origin.author for p in data.problems if p.code not in AUTHORSHIP_CODES}

@@ -330,11 +330,27 @@ def test_trainer_needs_attendees_other_than_themself() -> None:
             Attendance("E1", "Tina", "Tina", "online", (), D0),
             Attendance("E1", "Alice", "Tina", "online", (), D0),
             Attendance("E1", "Bob", "Tina", "online", (), D0),
+            Attendance("E1", "Carol", "Tina", "online", (), D0),
             Attendance("E2", "Alice", "Tina", "offline", (), day(3)),
+            Attendance("E2", "Bob", "Tina", "offline", (), day(3)),
+            Attendance("E2", "Carol", "Tina", "offline", (), day(3)),
         ]
     )
     trainer = of(compute_awards(with_people), "trainer", "Tina")
     assert sorted(a.evidence for a in trainer) == [("event:E1",), ("event:E2",)]
+
+
+def test_trainer_needs_three_other_attendees() -> None:
+    """The shipped threshold: organizer + one or two socks earn no trainer badge."""
+    assert default_catalog().get("trainer").min_attendees == 3
+    people = ["Tina", "Sock1", "Sock2", "Sock2", "sock2"]  # repeats count once
+    two = Facts(attendances=[Attendance("E1", u, "Tina", "online", (), D0) for u in people])
+    assert of(compute_awards(two), "trainer") == []
+    assert {a.user for a in of(compute_awards(two), "event-online")} == {"Sock1", "Sock2"}
+    three = Facts(
+        attendances=[*two.attendances, Attendance("E1", "Sock3", "Tina", "online", (), D0)]
+    )
+    assert [a.user for a in of(compute_awards(three), "trainer")] == ["Tina"]
 
 
 def test_needs_recorder_once_per_user() -> None:
@@ -344,12 +360,61 @@ def test_needs_recorder_once_per_user() -> None:
                 RecordedNeed("Nora", "arwiki", "sparql", day(2)),
                 RecordedNeed("Nora", "arwiki", "lua", day(1)),
                 RecordedNeed("Nora", "jawiki", "lua", day(3)),
+                RecordedNeed("Omar", "ArWiki", "lua", day(4)),  # confirms Nora's arwiki/lua
             ]
         )
     )
-    (award,) = awards
-    assert award.badge_class == "needs-recorder"
+    (award,) = of(awards, "needs-recorder", "Nora")
     assert award.evidence == ("need:arwiki:lua",) and award.date == day(1)
+    (omar,) = of(awards, "needs-recorder", "Omar")  # and Nora's confirms Omar's
+    assert omar.evidence == ("need:ArWiki:lua",)
+
+
+def test_needs_recorder_alone_earns_nothing() -> None:
+    """Many needs by one person, under several spellings of their name: no badge."""
+    needs = [RecordedNeed(u, "arwiki", s, D0) for u in ("Nora", "nora") for s in ("lua", "sql")]
+    assert compute_awards(Facts(needs=needs)) == []
+
+
+@pytest.mark.parametrize(
+    ("facts", "confirmed"),
+    [
+        # an event on the skill organized and attended by others
+        (Facts(attendances=[Attendance("E1", "Ann", "Tom", "online", ("lua",), D0)]), True),
+        # ... but not one the recorder organized, attended, or on another skill
+        (Facts(attendances=[Attendance("E1", "Ann", "Nora", "online", ("lua",), D0)]), False),
+        (Facts(attendances=[Attendance("E1", "Nora", "Tom", "online", ("lua",), D0)]), False),
+        (Facts(attendances=[Attendance("E1", "Ann", "Tom", "online", ("sql",), D0)]), False),
+        # the organizer listing themself is no audience
+        (Facts(attendances=[Attendance("E1", "Tom", "Tom", "online", ("lua",), D0)]), False),
+        (Facts(mentorships=[mentorship("M1", "Ann", "Max", ("lua",))]), True),
+        (Facts(mentorships=[mentorship("M1", "Nora", "Max", ("lua",))]), False),
+        (Facts(peer_exchanges=[CompletedPeerExchange("P1", "A", "B", ("lua",), D0)]), True),
+        (Facts(peer_exchanges=[CompletedPeerExchange("P1", "A", "Nora", ("lua",), D0)]), False),
+        # another recorder of the same skill for another community does not confirm it
+        (Facts(needs=[RecordedNeed("Omar", "jawiki", "lua", D0)]), False),
+    ],
+)
+def test_needs_recorder_counts_needs_others_acted_on(facts: Facts, confirmed: bool) -> None:
+    mine = RecordedNeed("Nora", "arwiki", "lua", D0)
+    awards = compute_awards(replace(facts, needs=[*facts.needs, mine]))
+    assert bool(of(awards, "needs-recorder", "Nora")) is confirmed
+
+
+def test_confirmed_needs_is_checked_in_config() -> None:
+    data = yaml.safe_load(Path("config/badges.yaml").read_text(encoding="utf-8"))
+    kinds = {c["id"]: c for c in data["classes"]}
+    kinds["needs-recorder"]["confirmed_needs"] = "yes"
+    with pytest.raises(BadgeConfigError, match="confirmed_needs"):
+        catalog_from_dict(data)
+    kinds["needs-recorder"]["confirmed_needs"] = False
+    kinds["trainer"]["confirmed_needs"] = True
+    with pytest.raises(BadgeConfigError, match="needs-recorder"):
+        catalog_from_dict(data)
+    kinds["trainer"].pop("confirmed_needs")
+    cat = catalog_from_dict(data)
+    alone = [RecordedNeed("Nora", "arwiki", "lua", D0)]
+    assert [a.user for a in compute_awards(Facts(needs=alone), cat)] == ["Nora"]
 
 
 def test_user_names_are_normalized() -> None:
@@ -395,12 +460,20 @@ def test_withdrawn_attendance_revokes_participant_and_maybe_trainer() -> None:
         attendances=[
             Attendance("E1", "Alice", "Tina", "online", (), D0),
             Attendance("E1", "Bob", "Tina", "online", (), D0),
+            Attendance("E1", "Carol", "Tina", "online", (), D0),
+            Attendance("E1", "Dan", "Tina", "online", (), D0),
         ]
     )
     before = compute_awards(facts)
     one_left = compute_awards(Facts(attendances=facts.attendances[1:]))
     d = diff_awards(before, one_left)
     assert {(r.award.user, r.award.badge_class) for r in d.revoked} == {("Alice", "event-online")}
+    below = diff_awards(before, compute_awards(Facts(attendances=facts.attendances[2:])))
+    assert {(r.award.user, r.award.badge_class) for r in below.revoked} == {
+        ("Alice", "event-online"),
+        ("Bob", "event-online"),
+        ("Tina", "trainer"),
+    }
     none_left = diff_awards(before, compute_awards(Facts()))
     assert {r.award.badge_class for r in none_left.revoked} == {"event-online", "trainer"}
 

@@ -89,11 +89,17 @@ def test_attendance_badges_only_from_organizer(meta_wiki, tmp_path: Path) -> Non
         "|format=offline|region=KE|languages=en}}"
     )
     add(meta_wiki, "Grace", page, event)
-    add(meta_wiki, "Grace", page, "{{Skill attendee|event=ev-wd|user=Heidi}}")
+    for user in ("Heidi", "Alice", "Bob"):  # a trainer needs three attendees
+        add(meta_wiki, "Grace", page, f"{{{{Skill attendee|event=ev-wd|user={user}}}}}")
     add(meta_wiki, "Mallory", page, "{{Skill attendee|event=ev-wd|user=Mallory}}")
     _, _, runner = w.run()
     awards = {(a["username"], a["badge_class"]) for a in runner.store.load_awards()}
-    assert awards == {("Heidi", "event-offline"), ("Grace", "trainer")}
+    assert awards == {
+        ("Heidi", "event-offline"),
+        ("Alice", "event-offline"),
+        ("Bob", "event-offline"),
+        ("Grace", "trainer"),
+    }
     codes = [p.code for p in runner.store.load_entries().problems]
     assert codes == ["not-own-entry"]
 

@@ -144,10 +144,25 @@ def solve(
     peers: Sequence[Peer] = (),
     existing: Sequence[tuple[str, str]] = (),
     existing_peers: Sequence[tuple[str, str]] = (),
+    *,
+    forbidden: Sequence[tuple[str, str]] = (),
+    forbidden_peers: Sequence[tuple[str, str]] = (),
 ) -> MatchResult:
-    """Match learners to mentors and peers to peers; ``existing`` pairs are (learner, mentor)."""
+    """Match learners to mentors and peers to peers; ``existing`` pairs are (learner, mentor).
+
+    ``forbidden`` (learner, mentor) and ``forbidden_peers`` pairs are never proposed anew
+    (a pair that declined); they do not constrain ``existing`` pairs.
+    """
     with paused_gc():
-        return _solve(learners, mentors, peers, existing, existing_peers)
+        return _solve(
+            learners,
+            mentors,
+            peers,
+            existing,
+            existing_peers,
+            forbidden=forbidden,
+            forbidden_peers=forbidden_peers,
+        )
 
 
 def _solve(
@@ -158,6 +173,8 @@ def _solve(
     existing_peers: Sequence[tuple[str, str]],
     *,
     clean: bool = False,
+    forbidden: Sequence[tuple[str, str]] = (),
+    forbidden_peers: Sequence[tuple[str, str]] = (),
 ) -> MatchResult:
     """`clean`: the people come from :func:`instance_from_json`, which already dropped
     repeated list items and checked levels."""
@@ -176,9 +193,9 @@ def _solve(
     ps = sorted_by_id(peers)
     v = vocabs(ls, ms, ps)
 
-    assignment = assign_mentors(ls, ms, existing, v)
+    assignment = assign_mentors(ls, ms, existing, v, forbidden)
     matches = tuple(describe_match(ls[i], ms[j], existing=old) for i, j, old in assignment.pairs)
-    peer_result = assign_peers(ps, existing_peers, v)
+    peer_result = assign_peers(ps, existing_peers, v, forbidden_peers)
     peer_pairs = tuple(
         describe_peer_pair(ps[i], ps[j], existing=old) for i, j, old in peer_result.pairs
     )

@@ -254,8 +254,12 @@ def _candidates(
     l_hub: I64,
     m_rows: I64,
     m_hub: I64,
+    every: I64 | None = None,
 ) -> tuple[I64, I64, Bool]:
-    """Candidate (learner, mentor) pairs from the inverted index, and which learners are full."""
+    """Candidate (learner, mentor) pairs from the inverted index, and which learners are full.
+
+    Learners in `every` get every mentor entry of their hubs, as small learners do.
+    """
     ls, ms = la.side, ma.side
     ncom = int(max(ls.community.max(initial=-1), ms.community.max(initial=-1))) + 1
     ltz = np.where(ls.tz_known, ls.tz + 1440, 1440)[l_rows]
@@ -268,6 +272,8 @@ def _candidates(
     lo, hi = by_tz.bounds(l_hub)
     size = hi - lo
     full = np.bincount(l_rows, weights=size, minlength=ls.n) <= FULL_LIMIT
+    if every is not None:
+        full[every] = True
     parts_l: list[I64] = []
     parts_m: list[I64] = []
     # Small learners, and small hubs (rare skills, whose mentors often cover several of the
@@ -338,8 +344,10 @@ def _shortlist(
     return cl[keep], cm[keep], pts[keep]
 
 
-def _best_flow(cl: I64, cm: I64, pts: I64, nl: int, cap: I64, value: int) -> tuple[I64, I64]:
-    """Min-cost flow of the given value on the shortlist graph."""
+def _best_flow(
+    cl: I64, cm: I64, pts: I64, nl: int, cap: I64, value: int, exact: bool = True
+) -> tuple[I64, I64]:
+    """Min-cost flow of the given value on the shortlist graph (at most `value` if not exact)."""
     src, snk = 0, 1
     learners = np.unique(cl)
     mentors = np.unique(cm)
@@ -364,7 +372,8 @@ def _best_flow(cl: I64, cm: I64, pts: I64, nl: int, cap: I64, value: int) -> tup
     )
     flow.set_node_supply(src, value)
     flow.set_node_supply(snk, -value)
-    if flow.solve() != flow.OPTIMAL:
+    status = flow.solve() if exact else flow.solve_max_flow_with_min_cost()
+    if status != flow.OPTIMAL:
         raise SolverError("min-cost flow on the shortlist failed")
     used = np.asarray(flow.flows(arcs)) > 0
     return cl[used], cm[used]
@@ -397,13 +406,34 @@ def _waiting_codes(ls: Side, ms: Side, v: Vocabs, l_codes: I64, l_owner: I64) ->
     return out
 
 
+def _pair_keys(
+    learners: Sequence[Learner], mentors: Sequence[Mentor], pairs: Sequence[tuple[str, str]]
+) -> I64:
+    """Packed (learner index × mentors + mentor index) keys of the named pairs present."""
+    if not pairs:
+        return np.zeros(0, dtype=np.int64)
+    lidx = {x.id: i for i, x in enumerate(learners)}
+    midx = {x.id: i for i, x in enumerate(mentors)}
+    keys = [lidx[a] * len(mentors) + midx[b] for a, b in pairs if a in lidx and b in midx]
+    return np.asarray(keys, dtype=np.int64)
+
+
 def assign_mentors(
     learners: Sequence[Learner],
     mentors: Sequence[Mentor],
     existing: Sequence[tuple[str, str]],
     v: Vocabs,
+    forbidden: Sequence[tuple[str, str]] = (),
 ) -> MentorAssignment:
-    """Assign id-sorted ``learners`` to id-sorted ``mentors`` (indices in the result)."""
+    """Assign id-sorted ``learners`` to id-sorted ``mentors`` (indices in the result).
+
+    ``forbidden`` (learner, mentor) pairs (pairs that declined) are taken out of the shortlist;
+    their learners get every mentor of their hubs in it instead of the cut. The hub backbone
+    cannot leave single pairs out, so the final flow is the most the remaining shortlist can
+    carry: the count is exact unless an augmenting path needs another learner's
+    non-shortlisted mentor (bench/bench_declines.py: 1 pair short of 11,908 with 596
+    forbidden pairs, none with 60).
+    """
     la = learner_arrays(learners, v)
     ma = mentor_arrays(mentors, v)
     ls, ms = la.side, ma.side
@@ -437,10 +467,19 @@ def assign_mentors(
         bl, bm = _backbone(l_rows, l_hub, m_rows, m_hub, ls.n, cap)
         value = len(bl)
         if value:
-            cl, cm, full = _candidates(la, ma, l_rows, l_hub, m_rows, m_hub)
+            banned = _pair_keys(learners, mentors, forbidden)
+            # A learner who declined someone sees all their mentors, so that the next best
+            # one is there whatever the shortlist's cut.
+            every = np.unique(banned // ms.n) if len(banned) else None
+            cl, cm, full = _candidates(la, ma, l_rows, l_hub, m_rows, m_hub, every)
             cl, cm, pts = _shortlist(la, ma, cl, cm, full, bl, bm)
-            new_l, new_m = _best_flow(cl, cm, pts, ls.n, cap, value)
-            if len(new_l) != value:
+            exact = True
+            if len(banned):
+                keep = ~np.isin(cl * ms.n + cm, banned)
+                exact = bool(keep.all())
+                cl, cm, pts = cl[keep], cm[keep], pts[keep]
+            new_l, new_m = _best_flow(cl, cm, pts, ls.n, cap, value, exact)
+            if exact and len(new_l) != value:
                 raise SolverError("the shortlist flow lost cardinality")
 
     pairs = [(lrn, m, True) for lrn, m in kept]

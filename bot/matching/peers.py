@@ -309,9 +309,15 @@ def max_matching(n: int, ei: I64, ej: I64, pts: I64) -> list[int]:
 
 
 def assign_peers(
-    peers: Sequence[Peer], existing: Sequence[tuple[str, str]], v: Vocabs
+    peers: Sequence[Peer],
+    existing: Sequence[tuple[str, str]],
+    v: Vocabs,
+    forbidden: Sequence[tuple[str, str]] = (),
 ) -> PeerAssignment:
-    """Pair id-sorted ``peers``: valid existing pairs first, then a maximum matching."""
+    """Pair id-sorted ``peers``: valid existing pairs first, then a maximum matching.
+
+    ``forbidden`` pairs (either order) get no new edge: a maximum matching without them.
+    """
     n = len(peers)
     side, _, offer_bits = peer_side(peers, v)
     index = {p.id: i for i, p in enumerate(peers)}
@@ -335,6 +341,14 @@ def assign_peers(
     active &= (side.skills.counts > 0) & (side.langs.counts > 0)
     active &= np.asarray([bool(p.offers) for p in peers], dtype=np.bool_)
     ei, ej = peer_edges(side, offer_bits, active)
+    banned = [
+        min(index[a], index[b]) * n + max(index[a], index[b])
+        for a, b in forbidden
+        if a in index and b in index
+    ]
+    if banned and len(ei):
+        keep = ~np.isin(np.minimum(ei, ej) * n + np.maximum(ei, ej), banned)
+        ei, ej = ei[keep], ej[keep]
     new = max_matching(n, ei, ej, peer_points_v(side, offer_bits, ei, ej))
     pairs += [(i, new[i], False) for i in range(n) if i < new[i]]
     pairs.sort()
