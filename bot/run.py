@@ -329,12 +329,32 @@ class Runner:
     # -- accounts ----------------------------------------------------------------------
 
     def real_accounts(self, data: ParseResult) -> ParseResult:
-        """Only entries whose names are real accounts in good standing (`bot.accounts`)."""
-        data = accounts.filter(data, self.account_states(accounts.wanted(data)))
+        """Only entries whose names are real accounts in good standing (`bot.accounts`).
+
+        The store (what the web tool shows) gets the same view: the pages with entries held
+        out are stored again without them and with their reasons. Events stay stored, so
+        later runs still know who organises them; pages that are gone are left as they are.
+        """
+        checked = accounts.filter(data, self.account_states(accounts.wanted(data)))
+
+        def page(r: Any) -> tuple[str, str]:
+            return (r.origin.wiki, r.origin.page)
+
+        gone = {page(p) for p in data.problems if p.code == "page-missing"}
+        touched = {page(p) for p in checked.problems[len(data.problems) :]} - gone
+        if touched:
+            kept = ParseResult(problems=[p for p in checked.problems if page(p) in touched])
+            for record in checked.records():
+                if page(record) in touched:
+                    kept.add(record)
+            stored = set(kept.events)
+            kept.events += [e for e in data.events if page(e) in touched and e not in stored]
+            with self.store.transaction() as conn:
+                self.store.replace_entries(conn, kept, sorted(touched))
         for kind in self.report.entries:
-            self.report.entries[kind] = len(getattr(data, kind))
-        self.report.problems = len(data.problems)
-        return data
+            self.report.entries[kind] = len(getattr(checked, kind))
+        self.report.problems = len(checked.problems)
+        return checked
 
     def account_states(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """The `bot.accounts` status of each (wiki, name): by its spelling, else from the

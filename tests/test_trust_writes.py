@@ -164,6 +164,10 @@ def test_attendees_that_are_no_real_account_get_no_badge_and_no_talk_page(
     } <= problems
     for user in (ghost, ip, temp, blocked):
         assert meta_wiki.client("Admin").latest_revid(f"User talk:{user}") is None, user
+    stored = runner.store.load_entries()  # what the web tool shows: the same view
+    assert [a.user for a in stored.attendees] == [real]
+    assert [e.id for e in stored.events] == [f"{w.prefix}-ev"]
+    assert {"account-missing", "account-ip", "account-blocked"} <= {p.code for p in stored.problems}
     page = meta_wiki.client("Admin").text(w.title("Problems")) or ""
     assert f"There is no account named {ghost}" in page
     assert "192.0.2.7 is an IP address" in page
@@ -261,3 +265,32 @@ def test_the_write_path_refuses_pages_it_was_not_given(meta_wiki: Any, tmp_path:
     assert bot_edits_since(meta_wiki, since) == []
     assert wiki.save(w.title("Problems"), "fine", "test").status == "saved"
     assert bot_edits_since(meta_wiki, since) == [w.title("Problems")]
+
+
+def test_ip_and_blocked_participants_hold_no_match_and_get_no_message(
+    meta_wiki: Any, tmp_path: Path
+) -> None:
+    from devtools.localwiki import WikiClient
+
+    w = WikiRun(tmp_path)
+    lea, vandal, max_ = accounts(meta_wiki, w, "Lea", "Vandal", "Max")
+    anon = WikiClient(meta_wiki.api_url, "anonymous", "", login=False)
+    anon.edit(w.title("Signups"), signup("127.0.0.1", "Lua") + "\n", append=True)
+    add(meta_wiki, vandal, w.title("Offers"), offer(vandal, "Lua"))
+    meta_wiki.client("Admin").block(vandal)
+    add(meta_wiki, lea, w.title("Signups"), signup(lea, "SPARQL"))
+    add(meta_wiki, max_, w.title("Offers"), offer(max_, "SPARQL"))
+    since = last_rcid(meta_wiki)
+    history = meta_wiki.client("Admin").revisions(w.title("Signups"))
+    assert history[0]["user"] == "127.0.0.1"  # a logged-out edit, by its own address
+
+    report, _, runner = w.run()
+    assert {(r["a"], r["b"]) for r in runner.store.load_matches()} == {(lea, max_)}
+    assert runner.store.load_waiting() == []  # the IP is not even waiting for a mentor
+    problems = meta_wiki.client("Admin").text(w.title("Problems")) or ""
+    assert "127.0.0.1 is an IP address" in problems
+    assert f"The account {vandal} is blocked" in problems
+    for user in ("127.0.0.1", vandal):
+        assert meta_wiki.client("Admin").latest_revid(f"User talk:{user}") is None, user
+    assert_only_allowed(meta_wiki, since, w, {lea, max_})
+    assert report.new_matches == 1
