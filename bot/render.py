@@ -464,41 +464,50 @@ def refused_section(refused: Sequence[tuple[str, str]], msgs: Messages) -> str:
     return f"\n== {msgs('skillmatch-refused-heading')} ==\n{table}\n"
 
 
+def _row_starts(lines: Sequence[str]) -> list[bool]:
+    """Which lines begin a table row: `|-`, or a row template such as `{{Skill badge|…}}`."""
+    out = []
+    depth = 0
+    for line in lines:
+        out.append(depth > 0 and (line == "|-" or line.startswith("{{")))
+        if line.startswith("{|"):
+            depth += 1
+        elif line == "|}" and depth:
+            depth -= 1
+    return out
+
+
 def fit(text: str, max_bytes: int, msgs: Messages) -> str:
     """`text` cut to at most `max_bytes` UTF-8 bytes, at a table row, saying how many rows
     were left out: a report page that grew past what the wiki accepts is still saved.
 
-    Pages the bot writes are lines of wikitext whose tables have one row per `|-`; the cut
-    keeps whole lines, closes an open table and drops what follows it.
+    Pages the bot writes are lines of wikitext whose tables have one row per `|-` (or per
+    row template); the cut keeps whole rows, closes an open table and drops what follows.
     """
     if len(text.encode("utf-8")) <= max_bytes:
         return text
     lines = text.split("\n")
-    rows = sum(1 for line in lines if line == "|-")
+    starts = _row_starts(lines)
 
     def note(left_out: int) -> str:
         return msgs("skillmatch-report-truncated", left_out, max_bytes)
 
-    budget = max_bytes - len(note(rows).encode("utf-8")) - 16  # "\n|}\n" and newlines
-    kept: list[str] = []
+    budget = max_bytes - len(note(sum(starts)).encode("utf-8")) - 16  # "|}" and newlines
     used = 0
-    in_table = False
-    last_row = 0  # index in `kept` where the open table's last whole row ends
+    end = 0  # lines[:end] fit
     for line in lines:
-        size = len(line.encode("utf-8")) + 1
-        if used + size > budget:
+        used += len(line.encode("utf-8")) + 1
+        if used > budget:
             break
-        if line.startswith("{|"):
-            in_table, last_row = True, len(kept) + 1
-        elif line == "|}":
-            in_table = False
-        elif line == "|-" and in_table:
-            last_row = len(kept)
-        kept.append(line)
-        used += size
-    if in_table:
-        kept = [*kept[:last_row], "|}"]
-    left_out = rows - sum(1 for line in kept if line == "|-")
+        end += 1
+    depth = sum(1 if line.startswith("{|") else -1 if line == "|}" else 0 for line in lines[:end])
+    if depth > 0:  # inside a table: back to the start of the row being cut, then close it
+        while 0 < end < len(lines) and not starts[end] and not lines[end - 1].startswith("{|"):
+            end -= 1
+        kept = [*lines[:end], *["|}"] * depth]
+    else:
+        kept = lines[:end]
+    left_out = sum(starts[end:])
     return "\n".join([*kept, note(left_out)]) + "\n"
 
 

@@ -227,3 +227,34 @@ def test_delivery_section_lists_the_first_rows_and_names_refusals() -> None:
     assert text.count("\n|-\n") == render.SHOWN
     assert EN("skillmatch-report-more", 100) in text
     assert EN("skillmatch-refused-redirect") in text
+
+
+def test_fit_keeps_whole_row_templates_of_the_badges_page() -> None:
+    awards = [
+        {
+            "id": f"{i:040x}",
+            "username": f"User{i}",
+            "badge_class": "learner",
+            "skill": None,
+            "issued_on": "2026-11-01",
+        }
+        for i in range(2000)
+    ]
+
+    class Kind:
+        def localized(self, lang: str, skill: str | None) -> Kind:
+            return self
+
+        name = "Learner"
+
+    class Catalog:
+        def get(self, badge_class: str) -> Kind:
+            return Kind()
+
+    text = render.badges_page(awards, EN, str, Catalog(), "http://x", "en")
+    cut = render.fit(text, 50_000, EN)
+    assert len(cut.encode()) <= 50_000
+    lines = cut.rstrip("\n").splitlines()
+    rows = [line for line in lines if line.startswith("{{Skill badge")]
+    assert 100 < len(rows) < 2000 and all(line.endswith("}}") for line in rows)
+    assert lines[-2] == "|}" and EN("skillmatch-report-truncated", 2000 - len(rows), 50_000) in cut
