@@ -341,7 +341,8 @@ class Runner:
             return (r.origin.wiki, r.origin.page)
 
         gone = {page(p) for p in data.problems if p.code == "page-missing"}
-        touched = {page(p) for p in checked.problems[len(data.problems) :]} - gone
+        held = checked.problems[len(data.problems) :]  # filter adds its problems at the end
+        touched = {page(p) for p in held} - gone
         if touched:
             kept = ParseResult(problems=[p for p in checked.problems if page(p) in touched])
             for record in checked.records():

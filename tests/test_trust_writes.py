@@ -294,3 +294,39 @@ def test_ip_and_blocked_participants_hold_no_match_and_get_no_message(
         assert meta_wiki.client("Admin").latest_revid(f"User talk:{user}") is None, user
     assert_only_allowed(meta_wiki, since, w, {lea, max_})
     assert report.new_matches == 1
+
+
+def test_a_page_that_becomes_a_redirect_while_the_bot_writes_is_refused(
+    meta_wiki: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mallory turns the report page into a redirect between the bot's check and its save:
+    the wiki answers with an edit conflict, and the retry checks the page again."""
+    import time
+
+    from bot.wiki import Wiki
+
+    w = WikiRun(tmp_path)
+    report, article = w.title("Problems"), f"{w.prefix} Target article"
+    meta_wiki.client("Bob").edit(article, "An article.")
+    meta_wiki.client("Bob").edit(report, "The old report.")
+    time.sleep(1.1)  # the vandal's edit must not share the base revision's second
+    wiki = Wiki.connect("smmeta", "smmeta", "smmeta", out=io.StringIO())
+    wiki.allow([report])
+    real = Wiki._refusal
+    checks: list[str] = []
+
+    def racing(self: Wiki, page: Any, recipient: str | None, size: Any) -> Any:
+        found = real(self, page, recipient, size)
+        if not checks:  # right after the first check, before the save
+            meta_wiki.client("Mallory").edit(report, f"#REDIRECT [[{article}]]")
+        checks.append(page.title())
+        return found
+
+    monkeypatch.setattr(Wiki, "_refusal", racing)
+    since = last_rcid(meta_wiki)
+    outcome = wiki.save(report, "The new report.", "test")
+    assert (outcome.status, outcome.reason) == ("refused", "redirect")
+    assert checks == [report, report]
+    assert meta_wiki.client("Bob").text(report) == f"#REDIRECT [[{article}]]"
+    assert meta_wiki.client("Bob").text(article) == "An article."
+    assert bot_edits_since(meta_wiki, since) == []
