@@ -38,6 +38,7 @@ from pywikibot.exceptions import (
 )
 
 from bot.authorship import Revision
+from bot.usernames import normalize_user
 
 log = logging.getLogger("skillmatch.wiki")
 MAX_BYTES = 2 * 1024 * 1024
@@ -290,14 +291,12 @@ class Wiki:
             except (*TRANSIENT, APIError) as exc:
                 log.warning("%s: could not look up %d accounts: %s", self.key, len(chunk), exc)
                 continue
-            query = data.get("query", {})
-            asked: dict[str, list[str]] = {}
-            for n in query.get("normalized", []):
-                asked.setdefault(n["to"], []).append(n["from"])
-            for row in query.get("users", []):
-                for name in asked.get(row.get("name", ""), [row.get("name", "")]):
-                    if name in chunk:
-                        out[name] = row
+            asked: dict[str, list[str]] = {}  # the wiki's spelling → the names asked
+            for name in chunk:
+                asked.setdefault(normalize_user(name), []).append(name)
+            for row in data.get("query", {}).get("users", []):
+                for name in asked.get(row.get("name", ""), []):
+                    out[name] = row
         return out
 
     def read(self, title: str) -> str | None:

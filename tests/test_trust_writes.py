@@ -330,3 +330,24 @@ def test_a_page_that_becomes_a_redirect_while_the_bot_writes_is_refused(
     assert meta_wiki.client("Bob").text(report) == f"#REDIRECT [[{article}]]"
     assert meta_wiki.client("Bob").text(article) == "An article."
     assert bot_edits_since(meta_wiki, since) == []
+
+
+def test_account_look_ups_go_fifty_names_a_request(meta_wiki: Any, tmp_path: Path) -> None:
+    from bot import accounts as rules
+    from bot.wiki import Wiki
+
+    w = WikiRun(tmp_path)
+    real = accounts(meta_wiki, w, *(f"R{i}" for i in range(30)))
+    ghosts = [f"{w.prefix}G{i}" for i in range(40)]
+    wiki = Wiki.connect("smmeta", "smmeta", "smmeta", out=io.StringIO())
+    before = wiki.requests
+    first_lower = real[0][0].lower() + real[0][1:]  # the wiki capitalises the first letter
+    rows = wiki.users([*real, *ghosts, first_lower, real[1].lower()])
+    assert wiki.requests - before == 2
+    statuses = {name: rules.from_api(row) for name, row in rows.items()}
+    assert statuses == {
+        **dict.fromkeys(real, "ok"),
+        **dict.fromkeys(ghosts, "missing"),
+        first_lower: "ok",
+        real[1].lower(): "missing",  # only the first letter is case-insensitive
+    }
