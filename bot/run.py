@@ -821,9 +821,10 @@ class Runner:
         """Write report pages through the wiki's one safe write path, each cut to what the
         wiki accepts. A page that is (or became) a redirect is refused, never followed."""
         limit = wiki.max_bytes()
+        current = wiki.texts(list(pages))
         outcomes = []
         for title, (text, summary) in pages.items():
-            outcome = wiki.save(title, render.fit(text, limit, msgs), summary)
+            outcome = wiki.save(title, render.fit(text, limit, msgs), summary, current[title])
             outcomes.append(outcome)
             if outcome.status == "failed":
                 log.error("%s: could not save %s: %s", wiki.key, title, outcome.reason)

@@ -373,8 +373,31 @@ class Wiki:
             return Outcome(title, "failed", type(exc).__name__), ""
         return None, old
 
-    def save(self, title: str, text: str, summary: str) -> Outcome:
-        """Replace a configured report page's text if it changed (see `_refusal`)."""
+    def texts(self, titles: Sequence[str]) -> dict[str, str | None]:
+        """Current text of each page as it is (a redirect is not followed), 50 a request;
+        None if missing. Lets `save()` skip pages whose text is already right."""
+        out: dict[str, str | None] = {t: None for t in titles}
+        for chunk in _chunks(list(titles), BATCH):
+            params = {"action": "query", "prop": "revisions", "titles": "|".join(chunk)}
+            params.update(rvprop="content", rvslots="main")
+            for data in self._query_all(params):
+                query = data.get("query", {})
+                back = {n["to"]: n["from"] for n in query.get("normalized", [])}
+                for page in query.get("pages", []):
+                    revisions = page.get("revisions") or [{}]
+                    text = revisions[0].get("slots", {}).get("main", {}).get("content")
+                    asked = back.get(page.get("title", ""), page.get("title", ""))
+                    if asked in out and text is not None:
+                        out[asked] = text
+        return out
+
+    def save(self, title: str, text: str, summary: str, current: str | None = None) -> Outcome:
+        """Replace a configured report page's text if it changed (see `_refusal`).
+
+        `current` (from `texts()`) only spares work when it equals `text`: any write is
+        checked on the page as it is when written."""
+        if current is not None and current.rstrip("\n") == text.rstrip("\n"):
+            return Outcome(title, "unchanged")
         page = pywikibot.Page(self.site, title)
         size = len(text.encode("utf-8"))
         refused, old = self._refusal(page, None, lambda _old: size)
