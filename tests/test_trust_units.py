@@ -150,20 +150,27 @@ def test_the_marker_key_comes_from_the_environment_a_file_or_the_store(
         Runner(cfg)
 
 
-def test_account_cache_round_trip(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+def test_account_cache_and_marker_key_round_trip(db_url: str) -> None:
+    store = Store(db_url)  # SQLite and MariaDB (ToolsDB)
     store.create_schema()
+    key = store.marker_key()
+    assert len(key) == 64 and store.marker_key() == key
     with store.transaction() as conn:
         store.save_accounts(
             conn,
             [
                 {"wiki": "w", "username": "Alice", "status": "ok", "editcount": 5},
                 {"wiki": "w", "username": "Ghost", "status": "missing"},
+                {"wiki": "w", "username": "ghost", "status": "invalid"},  # another name
             ],
         )
         store.save_accounts(conn, [{"wiki": "w", "username": "Ghost", "status": "ok"}])
-    got = store.load_accounts([("w", "Alice"), ("w", "Ghost"), ("x", "Alice")])
-    assert {k: v[0] for k, v in got.items()} == {("w", "Alice"): "ok", ("w", "Ghost"): "ok"}
+    got = store.load_accounts([("w", "Alice"), ("w", "Ghost"), ("w", "ghost"), ("x", "Alice")])
+    assert {k: v[0] for k, v in got.items()} == {
+        ("w", "Alice"): "ok",
+        ("w", "Ghost"): "ok",
+        ("w", "ghost"): "invalid",
+    }
     checked = got[("w", "Alice")][1]
     assert abs(datetime.now(UTC) - checked) < timedelta(minutes=5)
 
