@@ -1,11 +1,16 @@
 """Talk-page messages, composed once when queued so a retried post is byte-identical.
 
-Each message carries a hidden marker with its outbox id; the poster checks for
-it before posting, which is what makes delivery exactly-once across crashes.
+Each message carries a hidden marker with its outbox id and a keyed MAC of it; the
+poster checks for it before posting, which is what makes delivery exactly-once across
+crashes. The MAC is what makes the marker the bot's own: anyone can write
+``<!-- skillmatch:match:… -->`` on a talk page, nobody without the key can write one
+that suppresses a message.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -16,8 +21,28 @@ from bot.render import esc, user_link
 SkillLabel = Callable[[str], str]
 
 
-def marker(msg_id: str) -> str:
+KEY_ENV = "SKILLMATCH_MARKER_KEY"
+KEY_FILE_ENV = "SKILLMATCH_MARKER_KEY_FILE"
+
+
+def marker(msg_id: str, key: bytes) -> str:
+    """`<!-- skillmatch:<id> <mac> -->`: HMAC-SHA256 of the id, 128 bits shown."""
+    mac = hmac.new(key, msg_id.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    return f"<!-- skillmatch:{msg_id} {mac} -->"
+
+
+def plain_marker(msg_id: str) -> str:
+    """Where the marker goes, as queued: the key stays out of the outbox, and messages
+    queued by versions before MACs look the same."""
     return f"<!-- skillmatch:{msg_id} -->"
+
+
+def with_marker(body: str, msg_id: str, key: bytes) -> str:
+    """The text to post: the body with its keyed marker (an older plain one replaced)."""
+    plain = "\n" + plain_marker(msg_id)
+    if body.endswith(plain):
+        body = body[: -len(plain)]
+    return f"{body}\n{marker(msg_id, key)}"
 
 
 def talk_title(user: str) -> str:
@@ -34,7 +59,7 @@ def _payload(
         "kind": kind,
         "payload": {
             "heading": heading,
-            "body": f"{body}\n{marker(msg_id)}",
+            "body": f"{body}\n{plain_marker(msg_id)}",  # keyed when posted: `with_marker`
             "summary": summary,
             "user": user,
         },

@@ -12,6 +12,7 @@ produce byte-identical pages and therefore zero edits.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -208,17 +209,44 @@ def needs_map_page(
 
 
 def problem_reason(msgs: Messages, problem: Problem) -> str:
-    return msgs(f"skillmatch-problem-{problem.code}", *(esc(p) for p in problem.params))
+    return msgs(f"skillmatch-problem-{problem.code}", *(esc(_cut(p)) for p in problem.params))
 
 
-def problems_page(problems: Sequence[Problem], msgs: Messages) -> str:
-    """Every rejected entry with its reason and a link to the revision that wrote it."""
+SHOWN = 500
+"""Rows a report lists at most: one edit can write thousands of entries, each reported."""
+CELL = 300
+"""Characters of a volunteer's value shown in a report cell (the rest is cut, marked …)."""
+
+
+def _cut(value: str, limit: int = CELL) -> str:
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+def problems_page(problems: Sequence[Problem], msgs: Messages, shown: int = SHOWN) -> str:
+    """Every rejected entry with its reason and a link to the revision that wrote it.
+
+    Beyond `shown` entries the page says how many there are of each code and lists the
+    first `shown`: a flood of forged entries must not make the page (and the undelivered
+    messages listed with it) too big to save. The bot's JSON export has them all.
+    """
     parts = [notice(msgs), msgs("skillmatch-problems-intro"), ""]
     if not problems:
         parts.append(f"'''{msgs('skillmatch-problems-none')}'''")
         return "\n".join(parts) + "\n"
     parts.append(msgs("skillmatch-problems-count", len(problems)))
     ordered = sorted(problems, key=lambda p: (p.origin.page, p.origin.line, p.code, p.params))
+    if len(ordered) > shown:
+        by_code = Counter(p.code for p in ordered)
+        parts.append(f"== {msgs('skillmatch-problems-summary-heading')} ==")
+        parts.append(
+            wikitable(
+                [msgs("skillmatch-problems-col-code"), msgs("skillmatch-problems-col-count")],
+                ([f"<code>{esc(c)}</code>", str(n)] for c, n in sorted(by_code.items())),
+                numeric=(1,),
+            )
+        )
+        parts.append(msgs("skillmatch-problems-shown", shown, len(ordered)))
+        ordered = ordered[:shown]
     parts.append(
         wikitable(
             [
@@ -235,7 +263,7 @@ def problems_page(problems: Sequence[Problem], msgs: Messages) -> str:
                     str(p.origin.line) if p.origin.line else "",
                     esc(p.template),
                     problem_reason(msgs, p),
-                    f"<code>{esc(p.snippet)}</code>" if p.snippet else "",
+                    f"<code>{esc(_cut(p.snippet))}</code>" if p.snippet else "",
                     diff_link(p.origin.revid),
                 ]
                 for p in ordered
@@ -393,25 +421,94 @@ def waiting_page(rows: Sequence[Mapping[str, Any]], msgs: Messages, label: Skill
     return "\n".join(parts) + "\n"
 
 
-def delivery_section(failures: Sequence[Mapping[str, Any]], msgs: Messages) -> str:
+REFUSALS = ("redirect", "not-allowed", "not-own-talk", "too-big", "no-account")
+"""Why the bot's one write path (`bot.wiki`) refused a page: each has a message."""
+
+
+def _why(msgs: Messages, reason: str) -> str:
+    if reason in ("nobots", "protected", "abusefilter", "blocked"):
+        return msgs(f"skillmatch-delivery-{reason}")
+    if reason in REFUSALS:
+        return msgs(f"skillmatch-refused-{reason}")
+    return msgs("skillmatch-delivery-other", esc(reason))
+
+
+def _more(msgs: Messages, rows: int, shown: int) -> str:
+    return f"\n{msgs('skillmatch-report-more', rows - shown)}" if rows > shown else ""
+
+
+def delivery_section(
+    failures: Sequence[Mapping[str, Any]], msgs: Messages, shown: int = SHOWN
+) -> str:
     """Talk pages the bot could not post on, so a human can pass the message on."""
     if not failures:
         return ""
-    known = ("nobots", "protected", "abusefilter", "blocked")
-
-    def why(reason: str) -> str:
-        if reason in known:
-            return msgs(f"skillmatch-delivery-{reason}")
-        return msgs("skillmatch-delivery-other", esc(reason))
-
+    ordered = sorted(failures, key=lambda f: (f["title"], f["id"]))
     table = wikitable(
         [msgs("skillmatch-delivery-col-page"), msgs("skillmatch-delivery-col-reason")],
-        (
-            [page_link(f["title"]), why(f["reason"] or "")]
-            for f in sorted(failures, key=lambda f: (f["title"], f["id"]))
-        ),
+        ([page_link(f["title"]), _why(msgs, f["reason"] or "")] for f in ordered[:shown]),
     )
-    return f"\n== {msgs('skillmatch-delivery-heading')} ==\n{table}\n"
+    more = _more(msgs, len(ordered), shown)
+    return f"\n== {msgs('skillmatch-delivery-heading')} ==\n{table}{more}\n"
+
+
+def refused_section(refused: Sequence[tuple[str, str]], msgs: Messages) -> str:
+    """Report pages the bot would not write this run ((title, reason)): a redirect put in
+    their place is never followed, so someone has to restore the page or the setting."""
+    if not refused:
+        return ""
+    table = wikitable(
+        [msgs("skillmatch-problems-col-page"), msgs("skillmatch-problems-col-reason")],
+        ([page_link(title), _why(msgs, reason)] for title, reason in sorted(refused)),
+    )
+    return f"\n== {msgs('skillmatch-refused-heading')} ==\n{table}\n"
+
+
+def _row_starts(lines: Sequence[str]) -> list[bool]:
+    """Which lines begin a table row: `|-`, or a row template such as `{{Skill badge|…}}`."""
+    out = []
+    depth = 0
+    for line in lines:
+        out.append(depth > 0 and (line == "|-" or line.startswith("{{")))
+        if line.startswith("{|"):
+            depth += 1
+        elif line == "|}" and depth:
+            depth -= 1
+    return out
+
+
+def fit(text: str, max_bytes: int, msgs: Messages) -> str:
+    """`text` cut to at most `max_bytes` UTF-8 bytes, at a table row, saying how many rows
+    were left out: a report page that grew past what the wiki accepts is still saved.
+
+    Pages the bot writes are lines of wikitext whose tables have one row per `|-` (or per
+    row template); the cut keeps whole rows, closes an open table and drops what follows.
+    """
+    if len(text.encode("utf-8")) <= max_bytes:
+        return text
+    lines = text.split("\n")
+    starts = _row_starts(lines)
+
+    def note(left_out: int) -> str:
+        return msgs("skillmatch-report-truncated", left_out, max_bytes)
+
+    budget = max_bytes - len(note(sum(starts)).encode("utf-8")) - 16  # "|}" and newlines
+    used = 0
+    end = 0  # lines[:end] fit
+    for line in lines:
+        used += len(line.encode("utf-8")) + 1
+        if used > budget:
+            break
+        end += 1
+    depth = sum(1 if line.startswith("{|") else -1 if line == "|}" else 0 for line in lines[:end])
+    if depth > 0:  # inside a table: back to the start of the row being cut, then close it
+        while 0 < end < len(lines) and not starts[end] and not lines[end - 1].startswith("{|"):
+            end -= 1
+        kept = [*lines[:end], *["|}"] * depth]
+    else:
+        kept = lines[:end]
+    left_out = sum(starts[end:])
+    return "\n".join([*kept, note(left_out)]) + "\n"
 
 
 def badges_page(

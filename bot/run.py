@@ -17,16 +17,16 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot import badge_rules, lifecycle, matchphase, messages, needsmap, render
+from bot import accounts, badge_rules, lifecycle, matchphase, messages, needsmap, render
 from bot.authorship import Revision
-from bot.config import Config, WikiSource
+from bot.config import Config, ConfigError, WikiSource
 from bot.gather import (
     PARSED,
     Core,
@@ -92,6 +92,7 @@ class RunReport:
             "failed": [o.title + ": " + o.reason for o in self.outcomes if o.status == "failed"],
             "retrying": [o.title + ": " + o.reason for o in self.outcomes if o.status == "retry"],
             "skipped": [o.title for o in self.outcomes if o.status == "skipped-nobots"],
+            "refused": [o.title + ": " + o.reason for o in self.outcomes if o.status == "refused"],
             "requests": self.requests,
             "matches": self.matches,
             "new_matches": self.new_matches,
@@ -124,7 +125,25 @@ class Runner:
         self._tmp: str | None = None
         self.store = Store(self._store_url())
         self.store.create_schema()
+        self.marker_key = self._marker_key()
         self.report = RunReport()
+
+    def _marker_key(self) -> bytes:
+        """The secret of talk-page markers: SKILLMATCH_MARKER_KEY, else the file named by
+        SKILLMATCH_MARKER_KEY_FILE, else the store's own (see `Store.marker_key`)."""
+        if value := os.environ.get(messages.KEY_ENV, "").strip():
+            return value.encode("utf-8")
+        if path := os.environ.get(messages.KEY_FILE_ENV, ""):
+            try:
+                key = Path(path).read_bytes().strip()
+            except OSError as exc:
+                raise ConfigError(
+                    f"{messages.KEY_FILE_ENV}={path}: cannot read the marker key: {exc.strerror}"
+                ) from exc
+            if not key:
+                raise ConfigError(f"{messages.KEY_FILE_ENV}={path}: the marker key file is empty")
+            return key
+        return self.store.marker_key()
 
     def _store_url(self) -> str:
         """A dry run works on a throwaway copy, so it changes neither wiki nor store."""
@@ -150,7 +169,8 @@ class Runner:
 
     def wiki(self, source: WikiSource) -> Wiki:
         if source.key not in self._wikis:
-            self._wikis[source.key] = self._factory(source)
+            wiki = self._wikis[source.key] = self._factory(source)
+            wiki.allow(report_pages(source).values())
         return self._wikis[source.key]
 
     # -- phases ---------------------------------------------------------------------
@@ -190,7 +210,7 @@ class Runner:
     def _run(self) -> RunReport:
         run_id = self.store.begin_run()
         try:
-            data = self.gather()
+            data = self.real_accounts(self.gather())
             people = self.match(data)
             self.recognise(data, people)
             rows = needsmap.build(data, self.core.taxonomy.ancestors)
@@ -390,6 +410,80 @@ class Runner:
                         moves[m.revid] = (move.source, move.target)
                 sha1 = m.sha1
             out[title] = scoped_revisions(ms, texts, moves, page.now.title, source.reads)
+        return out
+
+    # -- accounts ----------------------------------------------------------------------
+
+    def real_accounts(self, data: ParseResult) -> ParseResult:
+        """Only entries whose names are real accounts in good standing (`bot.accounts`).
+
+        The store (what the web tool shows) gets the same view: the pages with entries held
+        out are stored again without them and with their reasons. Events stay stored, so
+        later runs still know who organises them; pages that are gone are left as they are.
+        """
+        checked = accounts.filter(data, self.account_states(accounts.wanted(data)))
+
+        def page(r: Any) -> tuple[str, str]:
+            return (r.origin.wiki, r.origin.page)
+
+        gone = {page(p) for p in data.problems if p.code == "page-missing"}
+        held = checked.problems[len(data.problems) :]  # filter adds its problems at the end
+        touched = {page(p) for p in held} - gone
+        if touched:
+            kept = ParseResult(problems=[p for p in checked.problems if page(p) in touched])
+            for record in checked.records():
+                if page(record) in touched:
+                    kept.add(record)
+            stored = set(kept.events)
+            kept.events += [e for e in data.events if page(e) in touched and e not in stored]
+            with self.store.transaction() as conn:
+                self.store.replace_entries(conn, kept, sorted(touched))
+        for kind in self.report.entries:
+            self.report.entries[kind] = len(getattr(checked, kind))
+        self.report.problems = len(checked.problems)
+        return checked
+
+    def account_states(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The `bot.accounts` status of each (wiki, name): by its spelling, else from the
+        store's cache, else (or when older than `accounts.RECHECK`) asked of the wiki in
+        batches. A name the wiki could not be asked about keeps its cached status; one never
+        answered is left out (it counts as unchecked)."""
+        keys = set(keys)
+        out: dict[tuple[str, str], str] = {}
+        asked: set[tuple[str, str]] = set()
+        for key in keys:
+            rule = accounts.by_rule(key[1])
+            if rule is None:
+                asked.add(key)
+            else:
+                out[key] = rule
+        now = datetime.now(UTC)
+        ask: dict[str, list[str]] = {}
+        for key, (status, checked) in self.store.load_accounts(asked).items():
+            out[key] = status
+            if now - checked <= accounts.RECHECK:
+                asked.discard(key)
+        for wiki, name in sorted(asked):
+            ask.setdefault(wiki, []).append(name)
+        rows = []
+        for wiki, names in ask.items():
+            source = self._source(wiki)
+            if source is None:
+                continue
+            for name, row in self.wiki(source).users(names).items():
+                out[(wiki, name)] = status = accounts.from_api(row)
+                rows.append(
+                    {
+                        "wiki": wiki,
+                        "username": name,
+                        "status": status,
+                        "registration": row.get("registration"),
+                        "editcount": row.get("editcount"),
+                    }
+                )
+        if rows:
+            with self.store.transaction() as conn:
+                self.store.save_accounts(conn, rows)
         return out
 
     # -- matching ----------------------------------------------------------------------
@@ -677,16 +771,31 @@ class Runner:
     # -- delivery --------------------------------------------------------------------------
 
     def deliver(self) -> None:
-        """Post queued messages. A message already on its page (marker found) counts as posted."""
-        for msg in self.store.pending_messages():
+        """Post queued messages. A message already on its page (keyed marker found) counts as
+        posted. A recipient that is no account in good standing gets nothing (no talk page
+        is made in their name); a refused write (a redirected talk page) is reported."""
+        pending = self.store.pending_messages()
+        states = self.account_states({(m["wiki"], m["payload"]["user"]) for m in pending})
+        for msg in pending:
             source = self._source(msg["wiki"])
             if source is None:
                 self.store.mark_message(msg["id"], "failed", "unknown-wiki")
                 continue
             p = msg["payload"]
-            outcome = self.wiki(source).post_section(
-                msg["title"], p["heading"], p["body"], p["summary"], messages.marker(msg["id"])
-            )
+            status = states.get((msg["wiki"], p["user"]), "unchecked")
+            if status == accounts.OK:
+                outcome = self.wiki(source).post_section(
+                    msg["title"],
+                    p["heading"],
+                    messages.with_marker(p["body"], msg["id"], self.marker_key),
+                    p["summary"],
+                    messages.marker(msg["id"], self.marker_key),
+                    recipient=p["user"],
+                )
+            elif status == "unchecked":
+                outcome = Outcome(msg["title"], "retry", "account-unchecked")
+            else:
+                outcome = Outcome(msg["title"], "refused", "no-account")
             self.report.outcomes.append(outcome)
             self.report.messages[outcome.status] += 1
             if self.dry_run or outcome.status == "dry-run":
@@ -743,7 +852,8 @@ class Runner:
         os.replace(tmp, out_dir / "needs-map.csv")
 
     def write_reports(self, data: ParseResult, rows: list[needsmap.NeedsRow]) -> None:
-        """Needs map and problems page on every wiki that configures them."""
+        """Report pages on every wiki that configures them; the problems page last, so it
+        lists the report pages this run refused to write."""
         for source in self.cfg.wikis:
             msgs = Messages(source.lang)
             wiki = self.wiki(source)
@@ -758,12 +868,6 @@ class Runner:
                     sum(o.capacity for o in data.offers if o.status == "active"),
                 )
                 pages[source.pages["needs_map"]] = (text, summary)
-            if "problems" in source.pages:
-                own = [p for p in data.problems if p.origin.wiki == source.key]
-                failures = self.store.undelivered(source.key)
-                text = render.problems_page(own, msgs) + render.delivery_section(failures, msgs)
-                summary = msgs("skillmatch-summary-problems", len(own) + len(failures))
-                pages[source.pages["problems"]] = (text, summary)
             central = source is self.cfg.wikis[0]
             label = self._label(source.lang)
             if "matches" in source.pages:
@@ -795,20 +899,45 @@ class Runner:
                     text,
                     msgs("skillmatch-summary-badges", len(awards)),
                 )
-            self.save_pages(wiki, pages)
+            outcomes = self.save_pages(wiki, pages, msgs)
+            if "problems" in source.pages:
+                own = [p for p in data.problems if p.origin.wiki == source.key]
+                failures = self.store.undelivered(source.key)
+                refused = [(o.title, o.reason) for o in outcomes if o.status == "refused"]
+                text = (
+                    render.problems_page(own, msgs)
+                    + render.refused_section(refused, msgs)
+                    + render.delivery_section(failures, msgs)
+                )
+                summary = msgs("skillmatch-summary-problems", len(own) + len(failures))
+                self.save_pages(wiki, {source.pages["problems"]: (text, summary)}, msgs)
 
-    def save_pages(self, wiki: Wiki, pages: dict[str, tuple[str, str]]) -> None:
-        """Write bot-owned pages, reading their current text in one batch first."""
-        if not pages:
-            return
-        current = wiki.latest(list(pages))
+    def save_pages(
+        self, wiki: Wiki, pages: dict[str, tuple[str, str]], msgs: Messages
+    ) -> list[Outcome]:
+        """Write report pages through the wiki's one safe write path, each cut to what the
+        wiki accepts. A page that is (or became) a redirect is refused, never followed."""
+        limit = wiki.max_bytes()
+        current = wiki.texts(list(pages))
+        outcomes = []
         for title, (text, summary) in pages.items():
-            now = current.get(title)  # a report page that was moved is written where it is
-            target = now.title if now else title
-            outcome = wiki.save(target, text, summary, current=now.text if now else "")
-            self.report.outcomes.append(outcome)
+            outcome = wiki.save(title, render.fit(text, limit, msgs), summary, current[title])
+            outcomes.append(outcome)
             if outcome.status == "failed":
                 log.error("%s: could not save %s: %s", wiki.key, title, outcome.reason)
+        self.report.outcomes += outcomes
+        return outcomes
+
+
+def report_pages(source: WikiSource) -> dict[str, str]:
+    """The pages the bot may write on a wiki: its configured report pages, never one of
+    its signup pages (a configuration slip must not make the bot overwrite signups) nor the
+    confirmations page volunteers write on."""
+    return {
+        key: title
+        for key, title in source.pages.items()
+        if key != "confirmations" and not source.reads(title)
+    }
 
 
 def _process_start(pid: int) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -239,6 +240,19 @@ activity = sa.Table(
     sa.Column("username", Key(NAME), primary_key=True),
     sa.Column("last_edit", sa.DateTime),  # newest edit seen on any wiki, UTC; None: none yet
     sa.Column("checked", sa.DateTime),  # when the wikis were last asked (contributions)
+)
+
+# What each wiki said of an account name (bot.accounts statuses), cached for a while so an
+# hourly run does not ask again about the same names; `checked` says when it was asked.
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("wiki", Key(64), primary_key=True),
+    sa.Column("username", Key(NAME), primary_key=True),
+    sa.Column("status", Key(16), nullable=False),
+    sa.Column("registration", sa.String(32)),
+    sa.Column("editcount", sa.Integer),
+    sa.Column("checked", sa.DateTime, nullable=False),
 )
 
 KIND_OF: dict[type, str] = {
@@ -734,6 +748,58 @@ class Store:
 
     def save_award(self, conn: Connection, row: Mapping[str, Any]) -> None:
         self._upsert(conn, awards, row, ("id",))
+
+    # -- accounts and secrets -------------------------------------------------------
+
+    def load_accounts(
+        self, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[str, datetime]]:
+        """(status, when checked, UTC) of each (wiki, name) the store has looked up."""
+        wanted: dict[str, list[str]] = {}
+        for wiki, name in set(keys):
+            wanted.setdefault(wiki, []).append(name)
+        out: dict[tuple[str, str], tuple[str, datetime]] = {}
+        with self.engine.connect() as conn:
+            for wiki, names in wanted.items():
+                for chunk in _chunked(sorted(names), 500):
+                    query = sa.select(accounts).where(
+                        accounts.c.wiki == wiki, accounts.c.username.in_(chunk)
+                    )
+                    for row in conn.execute(query):
+                        out[(wiki, row.username)] = (row.status, row.checked.replace(tzinfo=UTC))
+        return out
+
+    def save_accounts(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Remember look-ups: dicts of wiki, username, status, registration, editcount."""
+        now = _now()
+        for row in rows:
+            self._upsert(
+                conn,
+                accounts,
+                {
+                    "wiki": row["wiki"],
+                    "username": row["username"],
+                    "status": row["status"],
+                    "registration": row.get("registration"),
+                    "editcount": row.get("editcount"),
+                    "checked": now,
+                },
+                ("wiki", "username"),
+            )
+
+    def marker_key(self) -> bytes:
+        """The store's own secret for talk-page markers, made on first use.
+
+        A fallback for when the operator gives none (SKILLMATCH_MARKER_KEY): the key only
+        has to be unknown to wiki editors and stable for this store, and whoever can read
+        the store can already read and change the outbox the markers protect.
+        """
+        with self.engine.begin() as conn:
+            found = conn.execute(sa.select(meta.c.value).where(meta.c.key == "marker_key")).scalar()
+            if found is None:
+                found = secrets.token_hex(32)
+                conn.execute(meta.insert().values(key="marker_key", value=found))
+        return str(found).encode("ascii")
 
 
 def _chunked(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:

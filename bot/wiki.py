@@ -2,9 +2,12 @@
 
 Reads are batched: current text of up to 50 pages per request, revision
 contents by id, 50 per request, across pages. Every write goes through
-`save()` (or `post_section()`), which checks `botMayEdit()`, writes only when
-the text changed, honours dry-run/-simulate by printing a unified diff, and
-turns a refused save into an outcome the run reports instead of a crash.
+`save()` (a configured report page) or `post_section()` (a recipient's own
+talk page), and both through `_refusal()`: never a page outside those, never a
+redirect (it is not followed), never more bytes than MediaWiki accepts, never
+against {{bots}}. Only changed text is written; dry-run/-simulate prints a
+unified diff instead; a refused or failed save is an outcome the run reports,
+not a crash.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import difflib
 import logging
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -35,8 +38,12 @@ from pywikibot.exceptions import (
 )
 
 from bot.authorship import Revision
+from bot.usernames import normalize_user
 
 log = logging.getLogger("skillmatch.wiki")
+MAX_BYTES = 2 * 1024 * 1024
+"""MediaWiki's default $wgMaxArticleSize (2048 KiB), used when siteinfo does not say."""
+USER_TALK = 3
 BATCH = 50  # titles or revision ids per API request (the API's limit for normal accounts)
 TRANSIENT = (ServerError, ApiTimeoutError, MaxlagTimeoutError)
 """Faults that pass: Pywikibot has already retried; the next run tries again."""
@@ -132,6 +139,8 @@ class Wiki:
         self.out = out or sys.stdout
         self.requests = 0
         self._user_prefixes: tuple[str, ...] | None = None
+        self._allowed: set[str] = set()
+        self._max_bytes: int | None = None
 
     @classmethod
     def connect(cls, key: str, family: str, code: str, **kwargs: Any) -> Wiki:
@@ -427,6 +436,35 @@ class Wiki:
             )
         return out
 
+    def users(self, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """What the wiki says of each account name: its `list=users` row, 50 names a request.
+
+        Rows carry ``missing`` or ``invalid`` when there is no such account, ``blockid`` (and
+        ``blockpartial``) when it is blocked, ``registration`` and ``editcount``. A name the
+        API spells differently (``alice`` → ``Alice``) is answered under the name asked.
+        A batch that meets a passing fault is left out (asked again by the next run); the
+        rest are answered.
+        """
+        out: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(sorted(set(names)), BATCH):
+            try:
+                data = self._request(
+                    action="query",
+                    list="users",
+                    ususers="|".join(chunk),
+                    usprop="blockinfo|registration|editcount",
+                )
+            except (*TRANSIENT, APIError) as exc:
+                log.warning("%s: could not look up %d accounts: %s", self.key, len(chunk), exc)
+                continue
+            asked: dict[str, list[str]] = {}  # the wiki's spelling → the names asked
+            for name in chunk:
+                asked.setdefault(normalize_user(name), []).append(name)
+            for row in data.get("query", {}).get("users", []):
+                for name in asked.get(row.get("name", ""), []):
+                    out[name] = row
+        return out
+
     def read(self, title: str) -> str | None:
         page = pywikibot.Page(self.site, title)
         try:
@@ -449,65 +487,151 @@ class Wiki:
         if not new.endswith("\n"):
             self.out.write("\n")
 
-    def save(self, title: str, text: str, summary: str, current: str | None = None) -> Outcome:
-        """Replace a bot-owned page's text if it changed; `current` saves a read when known."""
-        page = pywikibot.Page(self.site, title)
+    def allow(self, titles: Iterable[str]) -> None:
+        """The report pages this wiki's run may write: the only pages `save()` will touch."""
+        self._allowed = {pywikibot.Page(self.site, t).title() for t in titles if t}
+
+    def max_bytes(self) -> int:
+        """The largest page MediaWiki accepts here, in bytes (siteinfo `maxarticlesize`)."""
+        if self._max_bytes is None:
+            try:
+                value = self.site.siteinfo.get("maxarticlesize")
+                self._max_bytes = int(value) if value else MAX_BYTES
+            except (Error, KeyError, TypeError, ValueError):
+                return MAX_BYTES  # asked again next time; the default is MediaWiki's
+        return self._max_bytes
+
+    def _refusal(
+        self, page: Any, recipient: str | None, size: Callable[[str], int]
+    ) -> tuple[Outcome | None, str]:
+        """Why `page` must not be written now (None: it may), and its current text.
+
+        The one gate of every write. A report page must be one of the configured ones
+        (`allow()`); a message goes only to `User talk:<recipient>` itself. Either is refused
+        when it is a redirect (never followed: a redirect made by anyone would otherwise
+        choose where the bot writes), when the text after the edit (`size` of the current
+        text, in UTF-8 bytes) would exceed what MediaWiki accepts, or when {{bots}} forbids.
+        """
+        title = page.title()
+        if recipient is None:
+            if title not in self._allowed:
+                return Outcome(title, "refused", "not-allowed"), ""
+        else:
+            own = pywikibot.Page(self.site, f"User talk:{recipient}")
+            if "/" in recipient or own.namespace() != USER_TALK or own.title() != title:
+                return Outcome(title, "refused", "not-own-talk"), ""
         try:
-            old = current if current is not None else (self.read(title) or "")
-            if old.rstrip("\n") == text.rstrip("\n"):
-                return Outcome(title, "unchanged")
+            try:
+                old = page.get(force=True)
+                self.requests += 1
+            except IsRedirectPageError:
+                return Outcome(title, "refused", "redirect"), ""
+            except NoPageError:
+                old = ""
+            if size(old) > self.max_bytes():
+                return Outcome(title, "refused", "too-big"), old
             if not page.botMayEdit():
                 log.warning("%s: {{bots}}/{{nobots}} forbids the bot to edit %s", self.key, title)
-                return Outcome(title, "skipped-nobots", "nobots")
+                return Outcome(title, "skipped-nobots", "nobots"), old
         except TRANSIENT as exc:
-            return Outcome(title, "retry", type(exc).__name__)
+            return Outcome(title, "retry", type(exc).__name__), ""
+        except Error as exc:  # e.g. an invalid title
+            return Outcome(title, "failed", type(exc).__name__), ""
+        return None, old
+
+    def texts(self, titles: Sequence[str]) -> dict[str, str | None]:
+        """Current text of each page as it is (a redirect is not followed), 50 a request;
+        None if missing. Lets `save()` skip pages whose text is already right."""
+        out: dict[str, str | None] = {t: None for t in titles}
+        for chunk in _chunks(list(titles), BATCH):
+            params = {"action": "query", "prop": "revisions", "titles": "|".join(chunk)}
+            params.update(rvprop="content", rvslots="main")
+            for data in self._query_all(params):
+                query = data.get("query", {})
+                back = {n["to"]: n["from"] for n in query.get("normalized", [])}
+                for page in query.get("pages", []):
+                    revisions = page.get("revisions") or [{}]
+                    text = revisions[0].get("slots", {}).get("main", {}).get("content")
+                    asked = back.get(page.get("title", ""), page.get("title", ""))
+                    if asked in out and text is not None:
+                        out[asked] = text
+        return out
+
+    def save(self, title: str, text: str, summary: str, current: str | None = None) -> Outcome:
+        """Replace a configured report page's text if it changed (see `_refusal`).
+
+        `current` (from `texts()`) only spares work when it equals `text`: any write is
+        checked on the page as it is when written."""
+        if current is not None and current.rstrip("\n") == text.rstrip("\n"):
+            return Outcome(title, "unchanged")
+        page = pywikibot.Page(self.site, title)
+        size = len(text.encode("utf-8"))
+        refused, old = self._refusal(page, None, lambda _old: size)
+        if refused is not None:
+            self._log_refusal(refused)
+            return refused
+        if old.rstrip("\n") == text.rstrip("\n"):
+            return Outcome(title, "unchanged")
         if self.dry_run:
             self._diff(title, old, text)
             return Outcome(title, "dry-run")
         page.text = text
-        return self._save(page, summary)
+        return self._save(page, summary, size=lambda _old: size)
 
     def post_section(
-        self, title: str, heading: str, text: str, summary: str, marker: str
+        self, title: str, heading: str, text: str, summary: str, marker: str, *, recipient: str
     ) -> Outcome:
-        """Add a new section to a talk page unless `marker` shows it is already there.
+        """Add a new section to `recipient`'s own talk page unless `marker` is already there.
 
         Adding a section needs no base revision, so it cannot overwrite anyone's words;
-        the marker makes a retried post after a crash a no-op. A talk page that redirects
-        to another in the same namespace (a renamed user) is followed once.
+        the marker makes a retried post after a crash a no-op. A talk page that is a
+        redirect is refused, not followed: one edit could otherwise send someone's message
+        to another person's talk page.
         """
         page = pywikibot.Page(self.site, title)
-        try:
-            try:
-                old = page.get(force=True)
-            except IsRedirectPageError:
-                target = page.getRedirectTarget()
-                if target.namespace() != page.namespace():
-                    return Outcome(title, "failed", "redirect")
-                page, title = target, target.title()
-                old = page.get(force=True)
-            self.requests += 1
-            if marker in old:
-                return Outcome(title, "unchanged", "already-posted")
-            if not page.botMayEdit():
-                log.warning(
-                    "%s: {{bots}}/{{nobots}} forbids the bot to post on %s", self.key, title
-                )
-                return Outcome(title, "skipped-nobots", "nobots")
-        except NoPageError:
-            old = ""
-        except TRANSIENT as exc:
-            return Outcome(title, "retry", type(exc).__name__)
-        except Error as exc:  # e.g. a redirect loop, an invalid title
-            return Outcome(title, "failed", type(exc).__name__)
+        section = f"\n\n== {heading} ==\n{text}\n"
+        extra = len(section.encode("utf-8"))
+
+        def size(old: str) -> int:
+            return len(old.encode("utf-8")) + extra
+
+        refused, old = self._refusal(page, recipient, size)
+        if refused is not None:
+            self._log_refusal(refused)
+            return refused
+        if marker in old:
+            return Outcome(title, "unchanged", "already-posted")
         if self.dry_run:
-            self._diff(title, old, old + f"\n\n== {heading} ==\n{text}\n")
+            self._diff(title, old, old + section)
             return Outcome(title, "dry-run")
         return self._save(
-            page, summary, text=text, section="new", sectiontitle=heading, minor=False
+            page,
+            summary,
+            recipient=recipient,
+            size=size,
+            text=text,
+            section="new",
+            sectiontitle=heading,
+            minor=False,
         )
 
-    def _save(self, page: Any, summary: str, *, minor: bool = True, **kwargs: Any) -> Outcome:
+    def _log_refusal(self, outcome: Outcome) -> None:
+        if outcome.status == "refused":
+            log.error("%s: refused to write %s: %s", self.key, outcome.title, outcome.reason)
+
+    def _save(
+        self,
+        page: Any,
+        summary: str,
+        *,
+        recipient: str | None = None,
+        size: Callable[[str], int],
+        minor: bool = True,
+        **kwargs: Any,
+    ) -> Outcome:
+        """The only call that edits a wiki. `page` has just passed `_refusal`; a retry after
+        an edit conflict (someone changed the page meanwhile, e.g. into a redirect) passes it
+        again on the fresh page before writing."""
         title = page.title()
         for attempt in (1, 2):
             try:
@@ -517,9 +641,13 @@ class Wiki:
             except EditConflictError:
                 if attempt == 2 or "section" in kwargs:
                     return Outcome(title, "retry", "edit-conflict")
-                fresh = pywikibot.Page(self.site, title)
-                fresh.text = page.text
-                page = fresh
+                text = page.text
+                page = pywikibot.Page(self.site, title)
+                refused, _old = self._refusal(page, recipient, size)  # loads the new base
+                if refused is not None:
+                    self._log_refusal(refused)
+                    return refused
+                page.text = text
             except LockedPageError:
                 return Outcome(title, "failed", "protected")
             except AbuseFilterDisallowedError:

@@ -121,6 +121,7 @@ class Edit:
     expect: tuple[str, ...] = ()
     subject: str = ""
     bad: str = ""  # a BAD_KINDS key, or "impersonation"
+    names: tuple[str, ...] = ()  # other accounts the entries name (an attendance list's)
 
 
 @dataclass
@@ -160,6 +161,15 @@ class Dataset:
         for title_edits in self.pages.get(wiki, {}).values():
             for edit in title_edits:
                 seen.setdefault(edit.author, None)
+        return list(seen)
+
+    def accounts(self, wiki: str) -> list[str]:
+        """Every account `wiki` needs: its authors and the people their entries name (the bot
+        holds out entries that name no account there)."""
+        seen = dict.fromkeys(self.authors(wiki))
+        for title_edits in self.pages.get(wiki, {}).values():
+            for edit in title_edits:
+                seen.update(dict.fromkeys(edit.names))
         return list(seen)
 
     def titles(self, wiki: str) -> list[str]:
@@ -836,7 +846,7 @@ class _Factory:
         lines = "".join(
             "\n* " + w.template("Skill attendee", [("event", event_id), ("user", u)]) for u in users
         )
-        return Edit(p.name, lines, "Skill attendee", len(users), (), p.name)
+        return Edit(p.name, lines, "Skill attendee", len(users), (), p.name, names=tuple(users))
 
     def _entry(
         self,

@@ -120,7 +120,7 @@ def seed(
     method: str = "api",
     workers: int = 3,
 ) -> SeedReport:
-    """Create every author's account, then make every edit of `dataset` as its author."""
+    """Create every account the dataset needs, then make every edit of `dataset` as its author."""
     if method not in ("api", "import"):
         raise ValueError(f"unknown seed method {method!r} (api or import)")
     began = time.monotonic()
@@ -132,7 +132,7 @@ def seed(
     with ThreadPoolExecutor(max_workers=max(1, len(dataset.pages))) as pool:
         report.accounts = sum(
             pool.map(
-                lambda name: create_accounts(wikis[name], dataset.authors(name)), dataset.pages
+                lambda name: create_accounts(wikis[name], dataset.accounts(name)), dataset.pages
             )
         )
     report.account_seconds = time.monotonic() - t0

@@ -33,7 +33,9 @@ def add(wiki, user: str, title: str, text: str) -> None:
 
 
 def markers(text: str | None, scope_ids: set[str]) -> list[str]:
-    found = re.findall(r"<!-- skillmatch:((?:match|reminder|badge):[^ ]+) -->", text or "")
+    found = re.findall(
+        r"<!-- skillmatch:((?:match|reminder|badge):[^ ]+) [0-9a-f]{32} -->", text or ""
+    )
     return [m for m in found if m.split(":")[1] in scope_ids or m.startswith("badge:")]
 
 
