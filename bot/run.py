@@ -17,23 +17,23 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot import badge_rules, lifecycle, matchphase, messages, needsmap, render
+from bot import badge_rules, guard, lifecycle, matchphase, messages, needsmap, render
 from bot.config import Config, WikiSource
 from bot.gather import Core, PageResult, check_page, new_organizers, organizers_from
 from bot.i18n import Messages
 from bot.matching import solve
 from bot.models import Origin, ParseResult, Problem
 from bot.openbadges import award_page_url, new_salt
-from bot.store import Store
+from bot.store import Store, store_fault
 from bot.usernames import normalize_user
-from bot.wiki import Latest, Outcome, Wiki
+from bot.wiki import Latest, Outcome, Wiki, wiki_fault
 
 log = logging.getLogger("skillmatch.run")
 AUTHORSHIP_CODES = frozenset({"not-own-entry", "removed-by-other", "unknown-event-organizer"})
@@ -49,6 +49,19 @@ class RunLockedError(RuntimeError):
     """Another run holds the store: two runs at once could post a message twice."""
 
 
+class LargeChangeError(RuntimeError):
+    """The run would end or revoke too much at once; see bot/guard.py."""
+
+
+class RunStoppedError(RuntimeError):
+    """The run stopped part-way for a fault outside the bot (a wiki that does not answer,
+    a store that cannot be written); `status` is what its row in `runs` says."""
+
+    def __init__(self, status: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
 @dataclass
 class RunReport:
     pages_read: int = 0
@@ -62,6 +75,7 @@ class RunReport:
     new_awards: int = 0
     revoked_awards: int = 0
     messages: Counter[str] = field(default_factory=Counter)
+    stopped: str = ""  # why the run stopped part-way, if it did
 
     @property
     def edits(self) -> int:
@@ -83,6 +97,7 @@ class RunReport:
             "new_awards": self.new_awards,
             "revoked_awards": self.revoked_awards,
             "messages": dict(self.messages),
+            **({"stopped": self.stopped} if self.stopped else {}),
         }
 
 
@@ -150,6 +165,9 @@ class Runner:
         if not self.dry_run and not self.store.take_lock(holder, self._lock_is_stale):
             raise RunLockedError("another run is in progress on this store")
         try:
+            if not self.dry_run:
+                for run_id in self.store.mark_killed_runs():
+                    log.warning("run %s ended without closing its row: marked killed", run_id)
             return self._run()
         finally:
             if not self.dry_run:
@@ -173,6 +191,9 @@ class Runner:
         return since is not None and _process_start(pid) != since
 
     def _run(self) -> RunReport:
+        """The phases in order. Each commits all or nothing, so a run stopped anywhere (a
+        wiki that stops answering, a large change to confirm) leaves the store consistent
+        and the next run resumes; the `runs` row says how it ended."""
         run_id = self.store.begin_run()
         try:
             data = self.gather()
@@ -184,8 +205,15 @@ class Runner:
             self.export(data, rows)
             self.deliver()
             self.write_reports(data, rows)
-        except BaseException:
-            self.store.finish_run(run_id, "failed", self.report.as_dict())
+        except BaseException as exc:
+            status, why = _ending(exc)
+            self.report.stopped = why
+            try:
+                self.store.finish_run(run_id, status, {**self.report.as_dict(), "error": why})
+            except Exception as again:  # the store itself is what failed
+                log.error("could not mark run %s %s: %s", run_id, status, again)
+            if status == "partial":
+                raise RunStoppedError(status, why) from exc
             raise
         finally:
             self.report.requests = sum(w.requests for w in self._wikis.values())
@@ -308,6 +336,16 @@ class Runner:
 
     # -- matching ----------------------------------------------------------------------
 
+    def _guard(self, kind: str, live: int, removed: int) -> None:
+        """Stop before a phase's transaction if it would take away too much (bot/guard.py)."""
+        change = guard.Change(kind, live, removed)
+        share, floor = self.cfg.max_change_share, self.cfg.max_change_floor
+        if not guard.too_large(change, max_share=share, floor=floor):
+            return
+        if not self.cfg.confirm_large_change:
+            raise LargeChangeError(guard.message(change, max_share=share, floor=floor))
+        log.warning("confirmed large change: %s %s of %s", kind, removed, live)
+
     def _label(self, lang: str) -> Callable[[str], str]:
         tax = self.core.taxonomy
         return lambda skill: tax.label(skill, lang)
@@ -408,6 +446,7 @@ class Runner:
                 continue  # ended by this very run: nothing to remind of
             changed[row["id"]] = planned = {**planned, "reminded": now}
             reminders.append((planned, user))
+        self._guard("matches", *_ended(stored, changed.values()))
         with self.store.transaction() as conn:
             for row in changed.values():
                 self.store.save_match(
@@ -491,6 +530,7 @@ class Runner:
         )
         by_id = {r["id"]: r for r in stored}
         wiki_of = self._award_wikis(data, people)
+        self._guard("badges", sum(1 for r in stored if not r["revoked"]), len(diff.revoked))
         with self.store.transaction() as conn:
             for award in diff.new:
                 wiki = wiki_of.get(award.user, self.cfg.wikis[0].key)
@@ -721,6 +761,29 @@ def _process_start(pid: int) -> str | None:
     except OSError:
         return None
     return stat.rsplit(")", 1)[1].split()[19]
+
+
+def _ended(
+    stored: Sequence[Mapping[str, Any]], changed: Iterable[Mapping[str, Any]]
+) -> tuple[int, int]:
+    """(open matches stored, how many of them `changed` ends): what the guard weighs."""
+    was_open = {r["id"] for r in stored if r["state"] in matchphase.OPEN_STATES}
+    return len(was_open), sum(1 for r in changed if r["id"] in was_open and r["state"] == "ended")
+
+
+def _ending(exc: BaseException) -> tuple[str, str]:
+    """The `runs` status and a one-line reason for a run that raised `exc`."""
+    if isinstance(exc, LargeChangeError):
+        return "stopped", str(exc)
+    fault = wiki_fault(exc)
+    if fault is not None:
+        return "partial", fault
+    fault = store_fault(exc)
+    if fault is not None:
+        return "failed", f"the store cannot be used: {fault}"
+    if isinstance(exc, KeyboardInterrupt | SystemExit):
+        return "interrupted", type(exc).__name__
+    return "failed", f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
 
 
 def _kept_from(previous: ParseResult, missing: Mapping[tuple[str, str], int]) -> ParseResult:
