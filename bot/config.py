@@ -214,8 +214,6 @@ def _describe(error: Any) -> str:
         return f"{loc}: unknown key" + (f" (did you mean {close[0]}?)" if close else "")
     if kind == "missing":
         return f"{loc}: required key is missing"
-    if value is None:
-        return f"{loc}: is empty (give it a value, or remove the key to use the default)"
     msg = str(error["msg"]).removeprefix("Value error, ")
     if kind == "literal_error" and "[key]" in error["loc"]:
         return f"{loc}: unknown page kind (known: {', '.join(REPORT_PAGES)})"
@@ -229,6 +227,19 @@ def _describe(error: Any) -> str:
     if error["loc"][-1] == "signup_page":
         msg += " (the bot reads signup_pages, a list; signup_page is the web tool's one page)"
     return f"{loc or '(top level)'}: {msg}"
+
+
+def _empty_keys(data: dict[Any, Any], at: str = "") -> list[str]:
+    """Keys written with no value (`store:`): YAML reads them as null, which would silently
+    mean "the default" for an optional key; a half-written line is a mistake to report."""
+    out = []
+    for key, value in data.items():
+        path = f"{at}{key}"
+        if value is None:
+            out.append(path)
+        elif isinstance(value, dict) and path != "webtool":
+            out += _empty_keys(value, path + ".")
+    return out
 
 
 def _path(base: Path, value: Any, default: Path) -> Path:
@@ -255,6 +266,15 @@ def validate(data: Any, chosen: Path) -> Config:
     to the project when the file sits in a `config/` directory, else to the file)."""
     if not isinstance(data, dict):
         raise ConfigError(f"configuration {chosen}: must be a mapping of keys to values")
+    empty = _empty_keys(data)
+    if empty:
+        raise ConfigError(
+            "\n".join(
+                f"configuration {chosen}: {key}: is empty (give it a value, or remove the key "
+                "to use the default)"
+                for key in empty
+            )
+        )
     try:
         raw = _File.model_validate(data)
     except ValidationError as exc:
