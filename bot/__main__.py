@@ -198,7 +198,8 @@ def main(*argv: str) -> int:
             return cmd_match(args)
         return cmd_run(args, theirs)
     except ConfigError as exc:
-        print(f"python -m bot: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"python -m bot: {line}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("python -m bot: interrupted", file=sys.stderr)

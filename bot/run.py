@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot import badge_rules, guard, lifecycle, matchphase, messages, needsmap, render
+from bot.authorship import Revision
 from bot.config import Config, WikiSource
 from bot.gather import Core, PageResult, check_page, new_organizers, organizers_from
 from bot.i18n import Messages
@@ -33,7 +34,7 @@ from bot.models import Origin, ParseResult, Problem
 from bot.openbadges import award_page_url, new_salt
 from bot.store import Store, store_fault
 from bot.usernames import normalize_user
-from bot.wiki import Latest, Outcome, Wiki, wiki_fault
+from bot.wiki import Latest, Outcome, Wiki, WikiUnavailableError, wiki_fault
 
 log = logging.getLogger("skillmatch.run")
 AUTHORSHIP_CODES = frozenset({"not-own-entry", "removed-by-other", "unknown-event-organizer"})
@@ -76,6 +77,7 @@ class RunReport:
     revoked_awards: int = 0
     messages: Counter[str] = field(default_factory=Counter)
     stopped: str = ""  # why the run stopped part-way, if it did
+    unread: list[str] = field(default_factory=list)  # pages skipped this run: wiki faults
 
     @property
     def edits(self) -> int:
@@ -98,6 +100,7 @@ class RunReport:
             "revoked_awards": self.revoked_awards,
             "messages": dict(self.messages),
             **({"stopped": self.stopped} if self.stopped else {}),
+            **({"unread": self.unread} if self.unread else {}),
         }
 
 
@@ -125,6 +128,7 @@ class Runner:
         self.store = Store(self._store_url())
         self.store.create_schema()
         self.report = RunReport()
+        self._unread: dict[tuple[str, str], int] = {}  # pages whose history the wiki withheld
 
     def _store_url(self) -> str:
         """A dry run works on a throwaway copy, so it changes neither wiki nor store."""
@@ -195,18 +199,25 @@ class Runner:
         wiki that stops answering, a large change to confirm) leaves the store consistent
         and the next run resumes; the `runs` row says how it ended."""
         run_id = self.store.begin_run()
+        phase = "gather"
         try:
             data = self.gather()
+            phase = "match"
             people = self.match(data)
+            phase = "recognise"
             self.recognise(data, people)
+            phase = "needs map"
             rows = needsmap.build(data, self.core.taxonomy.ancestors)
             with self.store.transaction() as conn:
                 self.store.replace_needs_map(conn, [r.as_store_row() for r in rows])
             self.export(data, rows)
+            phase = "deliver"
             self.deliver()
+            phase = "reports"
             self.write_reports(data, rows)
         except BaseException as exc:
             status, why = _ending(exc)
+            why = f"{phase}: {why}"
             self.report.stopped = why
             try:
                 self.store.finish_run(run_id, status, {**self.report.as_dict(), "error": why})
@@ -221,6 +232,28 @@ class Runner:
                 shutil.rmtree(self._tmp, ignore_errors=True)
         self.store.finish_run(run_id, "ok", self.report.as_dict())
         return self.report
+
+    def _histories(
+        self, wiki: Wiki, wanted: dict[str, tuple[int, Latest]], pages: dict[str, Latest]
+    ) -> dict[str, list[Revision]]:
+        """New revisions of the wanted pages, batched; if the wiki withholds the batch after
+        every retry, page by page. A page still unreadable is dropped from `pages` for this
+        run: its stored state and entries stay as they are and a problem says so."""
+        if not wanted:
+            return {}
+        try:
+            return wiki.histories(wanted)
+        except WikiUnavailableError as exc:
+            log.warning("%s: %s; reading the pages one by one", wiki.key, exc)
+        out: dict[str, list[Revision]] = {}
+        for title, item in wanted.items():
+            try:
+                out |= wiki.histories({title: item})
+            except WikiUnavailableError as exc:
+                del pages[title]
+                self._unread[(wiki.key, title)] = item[0]
+                self.report.unread.append(f"{wiki.key}:{title}: {exc.reason}")
+        return out
 
     def signup_titles(self, source: WikiSource, wiki: Wiki) -> list[str]:
         titles = list(source.signup_pages)
@@ -270,7 +303,7 @@ class Runner:
                 seen = states.get((source.key, title), (0, None))[0]
                 if now.revid != seen:
                     wanted[title] = (seen, now)
-            histories = wiki.histories(wanted) if wanted else {}
+            histories = self._histories(wiki, wanted, pages)
             self.report.pages_read += len(pages)
             fetched.append((source, pages, states, histories))
         found_organizers = []
@@ -311,6 +344,7 @@ class Runner:
                 self.store.upsert_person(conn, s.user, s.origin.wiki, s.notify)
             self.store.note_edits(conn, _newest_edits(fetched))
         merged.extend(_kept_from(previous, missing))
+        merged.extend(_kept_from(previous, self._unread, "page-unread"))
         for p in merged.problems:
             log.warning(
                 "%s:%s line %s: %s %s (%s)",
@@ -786,8 +820,11 @@ def _ending(exc: BaseException) -> tuple[str, str]:
     return "failed", f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
 
 
-def _kept_from(previous: ParseResult, missing: Mapping[tuple[str, str], int]) -> ParseResult:
-    """The stored entries and problems of pages that are gone, and a problem per page."""
+def _kept_from(
+    previous: ParseResult, missing: Mapping[tuple[str, str], int], code: str = "page-missing"
+) -> ParseResult:
+    """The stored entries and problems of pages that are gone (or, `page-unread`, that the
+    wiki would not give this run), and a problem per page."""
     out = ParseResult()
     if not missing:
         return out
@@ -797,11 +834,10 @@ def _kept_from(previous: ParseResult, missing: Mapping[tuple[str, str], int]) ->
     counts = Counter((r.origin.wiki, r.origin.page) for r in out.records())
     out.problems += [p for p in previous.problems if (p.origin.wiki, p.origin.page) in missing]
     for (wiki, title), revid in sorted(missing.items()):
-        log.warning("%s: signup page %r is gone; its entries stay in force", wiki, title)
+        why = "is gone" if code == "page-missing" else "could not be read this run"
+        log.warning("%s: signup page %r %s; its entries stay in force", wiki, title, why)
         origin = Origin(wiki, title, 0, revid)
-        out.problems.append(
-            Problem(origin, "", "page-missing", (title, str(counts[(wiki, title)])))
-        )
+        out.problems.append(Problem(origin, "", code, (title, str(counts[(wiki, title)]))))
     return out
 
 
