@@ -16,6 +16,7 @@ import socket
 import sys
 import tempfile
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -219,8 +220,11 @@ class Runner:
             status, why = _ending(exc)
             why = f"{phase}: {why}"
             self.report.stopped = why
+            stats = {**self.report.as_dict(), "error": why}
+            if status == "failed":  # a bug, or the store: the operator needs the details
+                stats["traceback"] = traceback.format_exc()[-4000:]
             try:
-                self.store.finish_run(run_id, status, {**self.report.as_dict(), "error": why})
+                self.store.finish_run(run_id, status, stats)
             except Exception as again:  # the store itself is what failed
                 log.error("could not mark run %s %s: %s", run_id, status, again)
             if status == "partial":

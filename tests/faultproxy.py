@@ -13,6 +13,7 @@ import json
 import random
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,13 +36,17 @@ class FaultProxy:
         share: float,
         seed: int,
         always: Callable[[bytes], bool] | None = None,
+        stall: float = 0.0,
     ) -> None:
         """`share` of the requests (seeded) get a fault; so does every request for which
-        `always(query + body)` is true (one page that the wiki never gives, say)."""
+        `always(query + body)` is true (one page that the wiki never gives, say). With
+        `stall` > 0, a tenth of the faults are timeouts: no answer for `stall` seconds, then
+        the connection is closed (set the client's read timeout below it)."""
         parts = urlsplit(upstream)
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self.share = share
         self.always = always
+        self.stall = stall
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
         self.counts: Counter[str] = Counter()
@@ -76,7 +81,9 @@ class FaultProxy:
                 return "503"
             if roll >= self.share:
                 return None
-            if _EDIT.search(body) and pick < 0.3:
+            if self.stall and pick < 0.1:
+                kind = "timeout"
+            elif _EDIT.search(body) and pick < 0.3:
                 kind = "readonly"
             elif b"maxlag=" in query + body and pick < 0.6:
                 kind = "maxlag"
@@ -104,6 +111,10 @@ class FaultProxy:
             def _relay(self, body: bytes) -> None:
                 query = urlsplit(self.path).query.encode()
                 kind = proxy.fault(query, body)
+                if kind == "timeout":
+                    time.sleep(proxy.stall)
+                    self.close_connection = True
+                    return
                 if kind == "503":
                     self._answer(503, b"<html><h1>503 Service Unavailable</h1></html>", "text/html")
                     return

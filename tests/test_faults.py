@@ -129,7 +129,7 @@ def snapshot(store: Path, wiki: Any, w: WikiRun, people: list[str]) -> dict[str,
     return {"store": rows, "pages": pages | talk}
 
 
-def proxied_env(tmp: Path, proxy_url: str) -> dict[str, str]:
+def proxied_env(tmp: Path, proxy_url: str, read_timeout: float = 45) -> dict[str, str]:
     """A copy of the test Pywikibot config whose smmeta goes through the proxy."""
     src = Path(os.environ["PYWIKIBOT_DIR"])
     dst = tmp / "pywikibot-faulty"
@@ -138,6 +138,7 @@ def proxied_env(tmp: Path, proxy_url: str) -> dict[str, str]:
     )
     with (dst / "user-config.py").open("a", encoding="utf-8") as fh:
         fh.write(f"\nfamily_files['smmeta'] = {proxy_url + '/api.php'!r}\n")
+        fh.write(f"socket_timeout = (6.05, {read_timeout})\n")
     return {**os.environ, "PYWIKIBOT_DIR": str(dst)}
 
 
@@ -174,8 +175,8 @@ def test_a_third_of_requests_failing_never_crashes_and_a_clean_run_converges(
     people = populate(meta_wiki, w)
     config = faulty_config(w, tmp_path / "faulty.yaml")
     codes = []
-    with FaultProxy(meta_wiki.base_url, share=1 / 3, seed=20261206) as proxy:
-        env = proxied_env(tmp_path, proxy.url)
+    with FaultProxy(meta_wiki.base_url, share=1 / 3, seed=20261206, stall=4) as proxy:
+        env = proxied_env(tmp_path, proxy.url, read_timeout=3)
         for _ in range(4):
             proc = bot(config, env)
             assert not crashed(proc), proc.stderr[-3000:]
@@ -193,7 +194,8 @@ def test_a_third_of_requests_failing_never_crashes_and_a_clean_run_converges(
                 report.get("edits"),
             )
         counts = dict(proxy.counts)
-    assert counts["503"] > 10 and counts.get("maxlag", 0) > 0, counts
+    assert counts["503"] > 10 and counts["maxlag"] > 0 and counts["timeout"] > 0, counts
+    assert counts["readonly"] > 0, counts  # refused edits too
     assert counts["requests"] > 100
     statuses = [r for r in _runs(tmp_path / "faulty" / "store.db")]
     assert [s for s, _ in statuses] == [("ok" if c == 0 else "partial") for c in codes]
