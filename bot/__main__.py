@@ -146,6 +146,7 @@ def cmd_run(args: argparse.Namespace, pywikibot_args: Sequence[str]) -> int:
 
     from bot.run import LargeChangeError, RunLockedError, Runner, RunStoppedError, _ending
 
+    runner: Runner | None = None
     for name in ("max_retries", "retry_wait", "retry_max"):  # else user-config.py's
         if getattr(cfg, name) is not None:
             setattr(pywikibot.config, name, getattr(cfg, name))
@@ -166,6 +167,7 @@ def cmd_run(args: argparse.Namespace, pywikibot_args: Sequence[str]) -> int:
         print(f"python -m bot run: stopped: {exc}", file=sys.stderr)
         return EXIT_LARGE_CHANGE
     except RunStoppedError as exc:
+        assert runner is not None  # only a run stops part-way
         print(json.dumps(runner.report.as_dict(), ensure_ascii=False, indent=1))
         print(
             f"python -m bot run: stopped part-way: {exc}; what was done is kept, "
@@ -175,7 +177,8 @@ def cmd_run(args: argparse.Namespace, pywikibot_args: Sequence[str]) -> int:
         return EXIT_PARTIAL
     except Exception as exc:  # a fault outside a run (login, the store at start) or a bug
         log.debug("the run failed", exc_info=True)
-        print(f"python -m bot run: failed: {_ending(exc)[1]}", file=sys.stderr)
+        why = runner.report.stopped if runner and runner.report.stopped else _ending(exc)[1]
+        print(f"python -m bot run: failed: {why}", file=sys.stderr)
         return EXIT_FAILED
     print(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
     return EXIT_OK

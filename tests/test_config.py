@@ -320,3 +320,36 @@ def _signup(user: str) -> str:
 
 def _offer(user: str) -> str:
     return f"{{{{Skill offer|user={user}|skills=Lua|languages=en|capacity=10}}}}"
+
+
+@pytest.mark.wiki
+def test_revoking_too_many_badges_stops_before_the_badge_phase_writes(
+    meta_wiki, tmp_path: Path
+) -> None:
+    """The same guard on badges: the need behind a needs-recorder badge disappears; with the
+    floor at 0 that one revocation is more than the share allows."""
+    w = WikiRun(tmp_path)
+    user = f"{w.prefix}N"
+    need = f"{{{{Skill need|community=arwiki|skill=SPARQL|by={user}}}}}\n"
+    append_as(meta_wiki, user, w.title("Signups"), _signup(user) + "\n" + need)
+    w.run()
+    store = cfgmod_store(tmp_path)
+    assert [(a["badge_class"], a["revoked"]) for a in store.load_awards()] == [
+        ("needs-recorder", False)
+    ]
+    meta_wiki.client(user).edit(w.title("Signups"), _signup(user) + "\n", summary="no need")
+    path = write_config(w, tmp_path / "config.yaml")
+    data = yaml.safe_load(path.read_text())
+    data["max_change_floor"] = 0
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    env = {**os.environ, "SKILLMATCH_STORE": ""}
+    cmd = [sys.executable, "-m", "bot", "run", "--config", str(path)]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 4 and not crashed(proc), proc.stderr[-2000:]
+    assert "revoke 1 of 1 live badges" in proc.stderr
+    assert [a["revoked"] for a in store.load_awards()] == [False]
+    data["confirm_large_change"] = True
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert [a["revoked"] for a in store.load_awards()] == [True]

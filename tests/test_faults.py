@@ -340,3 +340,25 @@ def test_a_store_that_cannot_be_written_stops_the_run_with_nothing_written(
     proc = bot(config, dict(os.environ))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert _store_rows(store, f"SELECT 1 FROM entries WHERE owner = '{late}'")  # noqa: S608
+
+
+def test_an_unexpected_error_is_one_line_and_a_failed_run_row(meta_wiki, tmp_path: Path) -> None:
+    """A fault the bot has no rule for (here a badge catalog that is not a mapping, met in the
+    recognise phase) ends the run with exit 1, one line on stderr naming the phase, and the
+    details in its `runs` row; the phases before it stay committed."""
+    w = WikiRun(tmp_path)
+    populate(meta_wiki, w)
+    config = write_config(w, tmp_path / "config.yaml")
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    (tmp_path / "badges.yaml").write_text("- not a catalog\n", encoding="utf-8")
+    data["badges"] = str(tmp_path / "badges.yaml")
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    proc = bot(config, dict(os.environ))
+    assert proc.returncode == 1 and not crashed(proc), proc.stderr[-3000:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("python -m bot run: failed: recognise: BadgeConfigError")
+    store = tmp_path / "store.db"
+    ((status, stats),) = _store_rows(store, "SELECT status, stats FROM runs")
+    details = json.loads(stats)
+    assert status == "failed" and "BadgeConfigError" in details["traceback"]
+    assert len(_store_rows(store, "SELECT id FROM matches")) == 3  # the match phase committed
