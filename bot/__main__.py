@@ -164,7 +164,8 @@ def cmd_run(args: argparse.Namespace, pywikibot_args: Sequence[str]) -> int:
         print(f"python -m bot run: {exc}; nothing done", file=sys.stderr)
         return EXIT_LOCKED
     except LargeChangeError as exc:
-        print(f"python -m bot run: stopped: {exc}", file=sys.stderr)
+        why = runner.report.stopped if runner and runner.report.stopped else str(exc)
+        print(f"python -m bot run: stopped: {why}", file=sys.stderr)
         return EXIT_LARGE_CHANGE
     except RunStoppedError as exc:
         assert runner is not None  # only a run stops part-way

@@ -2,11 +2,13 @@
 
 A configuration mistake (a typo'd key, a wrong prefix, a wiki left out) looks to the bot
 exactly like every volunteer leaving: their entries vanish, so their matches end and their
-badges are revoked, with messages and bot edits to follow. A real exodus is rare and slow,
-so a run that would end or revoke more than `max_change_share` of the live matches or
-badges, and more than `max_change_floor` of them (tiny stores are not blocked), stops
-before writing and waits for the operator to confirm (`--confirm-large-change`, or
-`confirm_large_change: true` in the configuration). Pure: counts in, verdict out.
+badges are revoked, with messages and bot edits to follow. A real exodus is rare and slow.
+So a run stops, before the phase concerned writes anything, when it would end more than
+`max_change_share` of the live matches, revoke that share of the live badges, or forget that
+share of the signup pages the store holds because the configuration no longer names them
+(the earliest sign, checked before anything is read) -- and more than `max_change_floor` of
+them, so tiny stores are not blocked. It waits for the operator to confirm
+(`--confirm-large-change`, or `confirm_large_change: true`). Pure: counts in, verdict out.
 """
 
 from __future__ import annotations
@@ -18,13 +20,21 @@ from dataclasses import dataclass
 class Change:
     """What one phase would take away: `removed` of the `live` items of one `kind`."""
 
-    kind: str  # "matches" (ended by the bot) or "badges" (revoked)
+    kind: str  # "matches" (ended by the bot), "badges" (revoked), "signup pages" (forgotten)
     live: int
     removed: int
 
     @property
     def share(self) -> float:
         return self.removed / self.live if self.live else 0.0
+
+
+_VERBS = {"matches": "end", "badges": "revoke", "signup pages": "forget"}
+_NOUNS = {
+    "matches": "live matches",
+    "badges": "live badges",
+    "signup pages": "signup pages it holds (the configuration no longer names them)",
+}
 
 
 def too_large(change: Change, *, max_share: float, floor: int) -> bool:
@@ -40,9 +50,9 @@ def message(change: Change, *, max_share: float, floor: int) -> str:
     """Why the run stopped, with the counts the operator needs to judge it (English: this
     is for the operator's terminal and log, not for the wiki)."""
     return (
-        f"this run would {'end' if change.kind == 'matches' else 'revoke'} {change.removed} "
-        f"of {change.live} live {change.kind} ({change.share:.0%}; the limit is "
-        f"{max_share:.0%} and more than {floor}). Nothing was written. If this is intended "
+        f"this run would {_VERBS.get(change.kind, 'remove')} {change.removed} of {change.live} "
+        f"{_NOUNS.get(change.kind, change.kind)} ({change.share:.0%}; the limit is "
+        f"{max_share:.0%} and more than {floor}). None of it was written. If this is intended "
         "(check the configuration first: a missing or misspelt signup page looks exactly "
         "like everyone leaving), run again with --confirm-large-change or set "
         "confirm_large_change: true"

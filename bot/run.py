@@ -202,6 +202,7 @@ class Runner:
         run_id = self.store.begin_run()
         phase = "gather"
         try:
+            self._guard("signup pages", *self._dropped_by_config())
             data = self.gather()
             phase = "match"
             people = self.match(data)
@@ -373,6 +374,16 @@ class Runner:
         return merged
 
     # -- matching ----------------------------------------------------------------------
+
+    def _dropped_by_config(self) -> tuple[int, int]:
+        """(signup pages the store holds, how many of them the configuration no longer
+        reads): a mistake in the file shows here first, before gather forgets them."""
+        held = dropped = 0
+        for source in self.cfg.wikis:
+            titles = self.store.page_titles(source.key)
+            held += len(titles)
+            dropped += sum(1 for t in titles if not source.reads(t))
+        return held, dropped
 
     def _guard(self, kind: str, live: int, removed: int) -> None:
         """Stop before a phase's transaction if it would take away too much (bot/guard.py)."""

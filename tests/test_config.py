@@ -353,3 +353,33 @@ def test_revoking_too_many_badges_stops_before_the_badge_phase_writes(
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert [a["revoked"] for a in store.load_awards()] == [True]
+
+
+@pytest.mark.wiki
+def test_a_config_that_stops_naming_signup_pages_stops_before_gathering(
+    meta_wiki, tmp_path: Path
+) -> None:
+    """The earliest sign of a bad file: stored signup pages it no longer names. With the floor
+    at 0, dropping one of two stops the run before the gather phase forgets anything."""
+    w = WikiRun(tmp_path)
+    mentor, learner = f"{w.prefix}M", f"{w.prefix}L"
+    append_as(meta_wiki, mentor, w.title("Offers"), _offer(mentor) + "\n")
+    append_as(meta_wiki, learner, w.title("Signups"), _signup(learner) + "\n")
+    w.run()
+    store = cfgmod_store(tmp_path)
+    held = sorted(store.page_titles("smmeta"))
+    entries = store.load_entries()
+    assert held == [w.title("Offers"), w.title("Signups")] and len(entries.signups) == 1
+    path = write_config(w, tmp_path / "config.yaml")
+    data = yaml.safe_load(path.read_text())
+    data["max_change_floor"] = 0
+    data["wikis"]["smmeta"]["signup_pages"] = [w.title("Offers")]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    env = {**os.environ, "SKILLMATCH_STORE": ""}
+    cmd = [sys.executable, "-m", "bot", "run", "--config", str(path)]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 4 and not crashed(proc), proc.stderr[-2000:]
+    assert "gather: this run would forget 1 of 2 signup pages" in proc.stderr
+    assert sorted(store.page_titles("smmeta")) == held
+    assert store.load_entries().signups == entries.signups
+    assert store.runs()[-1]["status"] == "stopped"
