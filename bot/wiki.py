@@ -71,10 +71,13 @@ def _read_fault(exc: Exception) -> str | None:
 
 
 def wiki_fault(exc: BaseException) -> str | None:
-    """What went wrong, if `exc` is a fault of a wiki or the network rather than a bug."""
+    """What went wrong, if `exc` is a passing fault of a wiki or the network (one the next
+    run may not meet) rather than a bug or a setup error such as a refused login."""
     if isinstance(exc, WikiUnavailableError):
         return str(exc)
-    if isinstance(exc, (Error, requests.RequestException, ConnectionError, TimeoutError)):
+    if isinstance(exc, Exception) and _read_fault(exc) is not None:
+        return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+    if isinstance(exc, requests.RequestException):
         return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
     return None
 
