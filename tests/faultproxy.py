@@ -83,7 +83,7 @@ class FaultProxy:
                 return None
             if self.stall and pick < 0.1:
                 kind = "timeout"
-            elif _EDIT.search(body) and pick < 0.3:
+            elif _EDIT.search(body) and pick < 0.7:
                 kind = "readonly"
             elif b"maxlag=" in query + body and pick < 0.6:
                 kind = "maxlag"
@@ -125,7 +125,9 @@ class FaultProxy:
                         else {"code": "readonly", "info": "The wiki is in read-only mode"}
                     )
                     payload = json.dumps({"error": error}).encode()
-                    self._answer(200, payload, "application/json", {"Retry-After": "1"})
+                    # As MediaWiki answers: HTTP 200, the error in the JSON, lag in headers.
+                    headers = {"Retry-After": "1", "X-Database-Lag": "1"}
+                    self._answer(200, payload, "application/json", headers)
                     return
                 conn = http.client.HTTPConnection(proxy.host, proxy.port, timeout=120)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}

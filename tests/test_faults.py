@@ -362,3 +362,29 @@ def test_an_unexpected_error_is_one_line_and_a_failed_run_row(meta_wiki, tmp_pat
     details = json.loads(stats)
     assert status == "failed" and "BadgeConfigError" in details["traceback"]
     assert len(_store_rows(store, "SELECT id FROM matches")) == 3  # the match phase committed
+
+
+def test_a_wiki_that_stops_answering_stops_the_run_as_partial(meta_wiki, tmp_path: Path) -> None:
+    """Every listing of the signup prefix answers 503: after Pywikibot's retries the run
+    stops in the gather phase with exit 5, its summary and stderr say why, its row is
+    `partial`, nothing is stored from it, and the next run does the work."""
+    w = WikiRun(tmp_path)
+    populate(meta_wiki, w)
+
+    def listing(request: bytes) -> bool:
+        return b"allpages" in request
+
+    config = faulty_config(w, tmp_path / "config.yaml")
+    with FaultProxy(meta_wiki.base_url, share=0, seed=1, always=listing) as proxy:
+        proc = bot(config, proxied_env(tmp_path, proxy.url))
+        assert proxy.counts["always"] >= 2
+    assert proc.returncode == 5 and not crashed(proc), proc.stderr[-3000:]
+    report = json.loads(proc.stdout)
+    assert report["stopped"].startswith("gather: ") and report["edits"] == 0
+    assert proc.stderr.strip().splitlines()[-1].startswith("python -m bot run: stopped part-way")
+    store = tmp_path / "store.db"
+    assert [r[0] for r in _store_rows(store, "SELECT status FROM runs")] == ["partial"]
+    assert _store_rows(store, "SELECT count(*) FROM entries") == [(0,)]
+    assert meta_wiki.client("Admin").text(w.title("Matches")) is None
+    w.run()
+    assert len(_store_rows(store, "SELECT id FROM matches")) == 3
