@@ -208,6 +208,11 @@ def main(*argv: str) -> int:
     except KeyboardInterrupt:
         print("python -m bot: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug outside a run: still one line, details with -v
+        log.debug("python -m bot failed", exc_info=True)
+        why = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        print(f"python -m bot: failed: {why}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -168,12 +168,26 @@ class _Wiki(_Strict):
         source = WikiSource("", "", "", "", tuple(self.signup_pages), tuple(self.signup_prefixes))
         sent = {"signup_page": self.signup_page, "offer_page": self.offer_page}
         sent |= {f"signup_page_by_lang.{k}": v for k, v in self.signup_page_by_lang.items()}
+        sent["pages.confirmations"] = self.pages.get("confirmations")
         for key, title in sent.items():
             if title and not source.reads(title):
                 raise ValueError(
                     f"{key} {title!r} is not among signup_pages or under signup_prefixes, "
                     "so the bot would never read what volunteers write there"
                 )
+        written: dict[str, str] = {}
+        for kind, title in self.pages.items():
+            if kind == "confirmations":
+                continue
+            if source.reads(title):
+                raise ValueError(
+                    f"pages.{kind} {title!r} is also a signup page: the bot would overwrite "
+                    "the volunteers' entries with its report"
+                )
+            norm = title.replace("_", " ")
+            if norm in written:
+                raise ValueError(f"pages.{kind} and pages.{written[norm]} are the same page")
+            written[norm] = kind
         return self
 
 
@@ -200,6 +214,17 @@ class _File(_Strict):
     retry_max: Annotated[float, Field(gt=0, le=3600)] | None = None
     webtool: dict[str, Any] | None = None  # the web tool's own section, checked there
 
+    @model_validator(mode="after")
+    def _distinct_wikis(self) -> _File:
+        """Two keys for one wiki would read every entry twice, as two people's."""
+        seen: dict[tuple[str, str], str] = {}
+        for key, w in self.wikis.items():
+            site = (w.family, w.code or w.family)
+            if site in seen:
+                raise ValueError(f"wikis.{key} is the same wiki as wikis.{seen[site]}")
+            seen[site] = key
+        return self
+
 
 _KNOWN_KEYS = sorted({*_File.model_fields, *_Wiki.model_fields, *_Issuer.model_fields})
 
@@ -224,7 +249,7 @@ def _describe(error: Any) -> str:
         msg += " (YAML reads yes/no/on/off/true/false as booleans: quote the value)"
     if isinstance(value, str) and kind == "list_type":
         msg += " (write a YAML list: one '- item' per line)"
-    if error["loc"][-1] == "signup_page":
+    if error["loc"][-1:] == ("signup_page",):
         msg += " (the bot reads signup_pages, a list; signup_page is the web tool's one page)"
     return f"{loc or '(top level)'}: {msg}"
 

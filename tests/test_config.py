@@ -109,6 +109,30 @@ CASES = [
     ),
     ("share-over-one", lambda d: d.update(max_change_share=1.5), "max_change_share", "less"),
     ("lang-not-a-code", lambda d: wiki0(d).update(lang="English"), "wikis.meta.lang", "pattern"),
+    (
+        "report-over-signups",
+        lambda d: wiki0(d)["pages"].update(problems="Skill-sharing/Signups"),
+        "pages.problems",
+        "also a signup page",
+    ),
+    (
+        "two-reports-one-page",
+        lambda d: wiki0(d)["pages"].update(matches="Skill-sharing/Problems"),
+        "pages.matches",
+        "same page",
+    ),
+    (
+        "confirmations-unread",
+        lambda d: wiki0(d)["pages"].update(confirmations="Skill-sharing/Elsewhere"),
+        "pages.confirmations",
+        "never read",
+    ),
+    (
+        "same-wiki-twice",
+        lambda d: d["wikis"].update(meta2=dict(wiki0(d))),
+        "wikis.meta2",
+        "same wiki as wikis.meta",
+    ),
 ]
 
 
