@@ -307,6 +307,7 @@ def test_dropping_a_signup_page_from_the_config_stops_before_ending_matches(
     data = yaml.safe_load(path.read_text())
     data["max_change_floor"] = 2
     data["wikis"]["smmeta"]["signup_pages"] = [w.title("Offers")]  # Signups forgotten
+    data["wikis"]["smmeta"]["pages"].pop("confirmations")  # it was Signups, now forgotten
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
     matches_before = meta_wiki.client(learners[0]).text(w.title("Matches"))
     env = {**os.environ, "SKILLMATCH_STORE": ""}
@@ -398,6 +399,7 @@ def test_a_config_that_stops_naming_signup_pages_stops_before_gathering(
     data = yaml.safe_load(path.read_text())
     data["max_change_floor"] = 0
     data["wikis"]["smmeta"]["signup_pages"] = [w.title("Offers")]
+    data["wikis"]["smmeta"]["pages"].pop("confirmations")  # it was Signups: no longer read
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
     env = {**os.environ, "SKILLMATCH_STORE": ""}
     cmd = [sys.executable, "-m", "bot", "run", "--config", str(path)]
