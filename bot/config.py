@@ -159,9 +159,10 @@ class _Wiki(_Strict):
     offer_preload_by_lang: dict[Lang, Title] = {}
 
     @model_validator(mode="after")
-    def _reads_something(self) -> _Wiki:
+    def _consistent(self) -> _Wiki:
         """A wiki with no signup page would make the bot forget every entry it holds there;
-        a page the web tool sends volunteers to must be one the bot reads."""
+        a page volunteers are sent to (or confirm on) must be one the bot reads; a report
+        written over a signup page or over another report destroys what was there."""
         if not self.signup_pages and not self.signup_prefixes:
             hint = " (did you mean signup_pages?)" if self.signup_page else ""
             raise ValueError(f"names neither signup_pages nor signup_prefixes{hint}")
