@@ -4,11 +4,19 @@ A thin shell in the manner of Pywikibot's scripts/basic.py: global Pywikibot
 options (-simulate, -maxlag:N, -user:…) go to `pywikibot.handle_args`, ours
 to argparse. `parse` and `match` never import Pywikibot, so they run
 anywhere without a user-config.py.
+
+Exit status of `run`: 0 done; 1 failed (the store cannot be written, or an unexpected
+error: one line on stderr, the details in the `runs` row and with -v); 2 usage or
+configuration error (nothing touched); 3 another run holds the store; 4 the run would end
+or revoke too much and needs --confirm-large-change (nothing of that phase written); 5 a
+wiki stopped answering, the run stopped part-way and the next one resumes (partial). A run
+never ends in a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -20,6 +28,8 @@ from typing import Any
 from bot.config import ConfigError
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+EXIT_FAILED, EXIT_LARGE_CHANGE, EXIT_PARTIAL = 1, 4, 5
+log = logging.getLogger("skillmatch")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--dry-run", action="store_true", help="edit nothing; print a diff of every edit"
+    )
+    run.add_argument(
+        "--confirm-large-change",
+        action="store_true",
+        help="let this run end or revoke more matches or badges than max_change_share allows",
     )
     run.add_argument("-v", "--verbose", action="store_true")
     parse = sub.add_parser("parse", help="parse wikitext files offline and print JSON")
@@ -124,24 +139,48 @@ def cmd_match(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace, pywikibot_args: Sequence[str]) -> int:
     from bot import config as cfgmod
 
-    cfg = cfgmod.load(args.config)
+    cfg = cfgmod.load(args.config)  # before anything else: a bad file touches nothing
+    if args.confirm_large_change:
+        cfg = dataclasses.replace(cfg, confirm_large_change=True)
     import pywikibot
 
-    from bot.run import RunLockedError, Runner
+    from bot.run import LargeChangeError, RunLockedError, Runner, RunStoppedError, _ending
 
-    pywikibot.handle_args(list(pywikibot_args))
-    if not pywikibot.config.user_agent_description:
-        # Wikimedia's User-Agent policy: say who runs the bot and how to reach them.
-        contact = f"; {cfg.contact}" if cfg.contact else ""
-        pywikibot.config.user_agent_description = f"{cfg.operator}{contact}"
-    # -simulate, -simulate:N or `simulate = True` in user-config.py: all mean a dry run, of
-    # the store too, or the messages it could not post would count as failed.
-    runner = Runner(cfg, dry_run=args.dry_run or bool(pywikibot.config.simulate))
+    runner: Runner | None = None
+    for name in ("max_retries", "retry_wait", "retry_max"):  # else user-config.py's
+        if getattr(cfg, name) is not None:
+            setattr(pywikibot.config, name, getattr(cfg, name))
     try:
+        pywikibot.handle_args(list(pywikibot_args))
+        if not pywikibot.config.user_agent_description:
+            # Wikimedia's User-Agent policy: say who runs the bot and how to reach them.
+            contact = f"; {cfg.contact}" if cfg.contact else ""
+            pywikibot.config.user_agent_description = f"{cfg.operator}{contact}"
+        # -simulate, -simulate:N or `simulate = True` in user-config.py: all mean a dry run,
+        # of the store too, or the messages it could not post would count as failed.
+        runner = Runner(cfg, dry_run=args.dry_run or bool(pywikibot.config.simulate))
         report = runner.run()
     except RunLockedError as exc:
         print(f"python -m bot run: {exc}; nothing done", file=sys.stderr)
         return EXIT_LOCKED
+    except LargeChangeError as exc:
+        why = runner.report.stopped if runner and runner.report.stopped else str(exc)
+        print(f"python -m bot run: stopped: {why}", file=sys.stderr)
+        return EXIT_LARGE_CHANGE
+    except RunStoppedError as exc:
+        assert runner is not None  # only a run stops part-way
+        print(json.dumps(runner.report.as_dict(), ensure_ascii=False, indent=1))
+        print(
+            f"python -m bot run: stopped part-way: {exc}; what was done is kept, "
+            "the next run resumes",
+            file=sys.stderr,
+        )
+        return EXIT_PARTIAL
+    except Exception as exc:  # a fault outside a run (login, the store at start) or a bug
+        log.debug("the run failed", exc_info=True)
+        why = runner.report.stopped if runner and runner.report.stopped else _ending(exc)[1]
+        print(f"python -m bot run: failed: {why}", file=sys.stderr)
+        return EXIT_FAILED
     print(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
     return EXIT_OK
 
@@ -163,8 +202,17 @@ def main(*argv: str) -> int:
             return cmd_match(args)
         return cmd_run(args, theirs)
     except ConfigError as exc:
-        print(f"python -m bot: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"python -m bot: {line}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("python -m bot: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug outside a run: still one line, details with -v
+        log.debug("python -m bot failed", exc_info=True)
+        why = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        print(f"python -m bot: failed: {why}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import socket
 import sys
 import tempfile
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -24,7 +25,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot import accounts, badge_rules, lifecycle, matchphase, messages, needsmap, render
+from bot import accounts, badge_rules, guard, lifecycle, matchphase, messages, needsmap, render
 from bot.authorship import Revision
 from bot.config import Config, ConfigError, WikiSource
 from bot.gather import (
@@ -42,9 +43,9 @@ from bot.i18n import Messages
 from bot.matching import solve
 from bot.models import Origin, ParseResult, Problem
 from bot.openbadges import award_page_url, new_salt
-from bot.store import Store
+from bot.store import Store, store_fault
 from bot.usernames import normalize_user
-from bot.wiki import Outcome, PageNow, RevMeta, Wiki
+from bot.wiki import Outcome, PageNow, RevMeta, Wiki, WikiUnavailableError, wiki_fault
 
 log = logging.getLogger("skillmatch.run")
 AUTHORSHIP_CODES = frozenset(
@@ -62,6 +63,19 @@ class RunLockedError(RuntimeError):
     """Another run holds the store: two runs at once could post a message twice."""
 
 
+class LargeChangeError(RuntimeError):
+    """The run would end or revoke too much at once; see bot/guard.py."""
+
+
+class RunStoppedError(RuntimeError):
+    """The run stopped part-way for a fault outside the bot (a wiki that does not answer,
+    a store that cannot be written); `status` is what its row in `runs` says."""
+
+    def __init__(self, status: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
 @dataclass
 class RunReport:
     pages_read: int = 0
@@ -76,6 +90,8 @@ class RunReport:
     new_awards: int = 0
     revoked_awards: int = 0
     messages: Counter[str] = field(default_factory=Counter)
+    stopped: str = ""  # why the run stopped part-way, if it did
+    unread: list[str] = field(default_factory=list)  # pages skipped this run: wiki faults
 
     @property
     def edits(self) -> int:
@@ -99,6 +115,8 @@ class RunReport:
             "new_awards": self.new_awards,
             "revoked_awards": self.revoked_awards,
             "messages": dict(self.messages),
+            **({"stopped": self.stopped} if self.stopped else {}),
+            **({"unread": self.unread} if self.unread else {}),
         }
 
 
@@ -127,6 +145,7 @@ class Runner:
         self.store.create_schema()
         self.marker_key = self._marker_key()
         self.report = RunReport()
+        self._unread: dict[tuple[str, str], int] = {}  # pages whose history the wiki withheld
 
     def _marker_key(self) -> bytes:
         """The secret of talk-page markers: SKILLMATCH_MARKER_KEY, else the file named by
@@ -185,6 +204,9 @@ class Runner:
         if not self.dry_run and not self.store.take_lock(holder, self._lock_is_stale):
             raise RunLockedError("another run is in progress on this store")
         try:
+            if not self.dry_run:
+                for run_id in self.store.mark_killed_runs():
+                    log.warning("run %s ended without closing its row: marked killed", run_id)
             return self._run()
         finally:
             if not self.dry_run:
@@ -208,19 +230,40 @@ class Runner:
         return since is not None and _process_start(pid) != since
 
     def _run(self) -> RunReport:
+        """The phases in order. Each commits all or nothing, so a run stopped anywhere (a
+        wiki that stops answering, a large change to confirm) leaves the store consistent
+        and the next run resumes; the `runs` row says how it ended."""
         run_id = self.store.begin_run()
+        phase = "gather"
         try:
+            self._guard("signup pages", *self._dropped_by_config())
             data = self.real_accounts(self.gather())
+            phase = "match"
             people = self.match(data)
+            phase = "recognise"
             self.recognise(data, people)
+            phase = "needs map"
             rows = needsmap.build(data, self.core.taxonomy.ancestors)
             with self.store.transaction() as conn:
                 self.store.replace_needs_map(conn, [r.as_store_row() for r in rows])
             self.export(data, rows)
+            phase = "deliver"
             self.deliver()
+            phase = "reports"
             self.write_reports(data, rows)
-        except BaseException:
-            self.store.finish_run(run_id, "failed", self.report.as_dict())
+        except BaseException as exc:
+            status, why = _ending(exc)
+            why = f"{phase}: {why}"
+            self.report.stopped = why
+            stats = {**self.report.as_dict(), "error": why}
+            if status == "failed":  # a bug, or the store: the operator needs the details
+                stats["traceback"] = traceback.format_exc()[-4000:]
+            try:
+                self.store.finish_run(run_id, status, stats)
+            except Exception as again:  # the store itself is what failed
+                log.error("could not mark run %s %s: %s", run_id, status, again)
+            if status == "partial":
+                raise RunStoppedError(status, why) from exc
             raise
         finally:
             self.report.requests = sum(w.requests for w in self._wikis.values())
@@ -295,7 +338,7 @@ class Runner:
                     forget.append((source.key, page.key))
                 current[now.title] = page
             wanted = {t: p for t, p in current.items() if p.now.revid != p.revid}
-            histories = self._histories(wiki, source, wanted) if wanted else {}
+            histories = self._histories(wiki, source, wanted, current)
             self.report.pages_read += len(current)
             fetched.append((source, current, prefixes, histories))
         found_organizers = claims_from(previous.events)
@@ -351,6 +394,7 @@ class Runner:
             carried = _renamed_view(previous, key, old, new)
             previous = _without_page(previous, key, old)
             previous.extend(carried)
+        frozen.update({page: (revid, "page-unread") for page, revid in self._unread.items()})
         merged.extend(_kept_from(previous, frozen))
         drop_duplicate_events(merged, organizers)
         for p in merged.problems:
@@ -378,6 +422,32 @@ class Runner:
         return merged
 
     def _histories(
+        self,
+        wiki: Wiki,
+        source: WikiSource,
+        wanted: Mapping[str, _Tracked],
+        current: dict[str, _Tracked],
+    ) -> dict[str, list[Revision]]:
+        """New revisions of the wanted pages, batched; if the wiki withholds the batch after
+        every retry, page by page. A page still unreadable is dropped from `current` for this
+        run: its stored state and entries stay as they are and a problem says so."""
+        if not wanted:
+            return {}
+        try:
+            return self._read_histories(wiki, source, wanted)
+        except WikiUnavailableError as exc:
+            log.warning("%s: %s; reading the pages one by one", wiki.key, exc)
+        out: dict[str, list[Revision]] = {}
+        for title, page in wanted.items():
+            try:
+                out |= self._read_histories(wiki, source, {title: page})
+            except WikiUnavailableError as exc:
+                del current[title]
+                self._unread[(wiki.key, title)] = page.revid
+                self.report.unread.append(f"{wiki.key}:{title}: {exc.reason}")
+        return out
+
+    def _read_histories(
         self, wiki: Wiki, source: WikiSource, wanted: Mapping[str, _Tracked]
     ) -> dict[str, list[Revision]]:
         """New revisions per page since the last one read, contents batched across pages,
@@ -426,7 +496,8 @@ class Runner:
         def page(r: Any) -> tuple[str, str]:
             return (r.origin.wiki, r.origin.page)
 
-        gone = {page(p) for p in data.problems if p.code == "page-missing"}
+        frozen = ("page-missing", "page-out-of-scope", "page-unread")  # kept as stored
+        gone = {page(p) for p in data.problems if p.code in frozen}
         held = checked.problems[len(data.problems) :]  # filter adds its problems at the end
         touched = {page(p) for p in held} - gone
         if touched:
@@ -487,6 +558,26 @@ class Runner:
         return out
 
     # -- matching ----------------------------------------------------------------------
+
+    def _dropped_by_config(self) -> tuple[int, int]:
+        """(signup pages the store holds, how many of them the configuration no longer
+        reads): a mistake in the file shows here first, before gather forgets them."""
+        held = dropped = 0
+        for source in self.cfg.wikis:
+            titles = self.store.page_titles(source.key)
+            held += len(titles)
+            dropped += sum(1 for t in titles if not source.reads(t))
+        return held, dropped
+
+    def _guard(self, kind: str, live: int, removed: int) -> None:
+        """Stop before a phase's transaction if it would take away too much (bot/guard.py)."""
+        change = guard.Change(kind, live, removed)
+        share, floor = self.cfg.max_change_share, self.cfg.max_change_floor
+        if not guard.too_large(change, max_share=share, floor=floor):
+            return
+        if not self.cfg.confirm_large_change:
+            raise LargeChangeError(guard.message(change, max_share=share, floor=floor))
+        log.warning("confirmed large change: %s %s of %s", kind, removed, live)
 
     def _label(self, lang: str) -> Callable[[str], str]:
         tax = self.core.taxonomy
@@ -599,6 +690,7 @@ class Runner:
                 continue  # ended by this very run: nothing to remind of
             changed[row["id"]] = planned = {**planned, "reminded": now}
             reminders.append((planned, user))
+        self._guard("matches", *_ended(stored, changed.values()))
         with self.store.transaction() as conn:
             for row in changed.values():
                 self.store.save_match(
@@ -682,6 +774,7 @@ class Runner:
         )
         by_id = {r["id"]: r for r in stored}
         wiki_of = self._award_wikis(data, people)
+        self._guard("badges", sum(1 for r in stored if not r["revoked"]), len(diff.revoked))
         with self.store.transaction() as conn:
             for award in diff.new:
                 wiki = wiki_of.get(award.user, self.cfg.wikis[0].key)
@@ -947,6 +1040,29 @@ def _process_start(pid: int) -> str | None:
     except OSError:
         return None
     return stat.rsplit(")", 1)[1].split()[19]
+
+
+def _ended(
+    stored: Sequence[Mapping[str, Any]], changed: Iterable[Mapping[str, Any]]
+) -> tuple[int, int]:
+    """(open matches stored, how many of them `changed` ends): what the guard weighs."""
+    was_open = {r["id"] for r in stored if r["state"] in matchphase.OPEN_STATES}
+    return len(was_open), sum(1 for r in changed if r["id"] in was_open and r["state"] == "ended")
+
+
+def _ending(exc: BaseException) -> tuple[str, str]:
+    """The `runs` status and a one-line reason for a run that raised `exc`."""
+    if isinstance(exc, LargeChangeError):
+        return "stopped", str(exc)
+    fault = wiki_fault(exc)
+    if fault is not None:
+        return "partial", fault
+    fault = store_fault(exc)
+    if fault is not None:
+        return "failed", f"the store cannot be used: {fault}"
+    if isinstance(exc, KeyboardInterrupt | SystemExit):
+        return "interrupted", type(exc).__name__
+    return "failed", f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
 
 
 @dataclass

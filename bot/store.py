@@ -443,12 +443,29 @@ class Store:
             return int(res.inserted_primary_key[0])
 
     def finish_run(self, run_id: int, status: str, stats: Mapping[str, Any]) -> None:
+        """Close a run's row: ok, failed, partial (a wiki stopped answering) or stopped."""
         with self.engine.begin() as conn:
             conn.execute(
                 runs.update()
                 .where(runs.c.id == run_id)
                 .values(finished=_now(), status=status, stats=dict(stats))
             )
+
+    def mark_killed_runs(self) -> list[int]:
+        """Rows still `running` once this process holds the run lock belong to runs that
+        died without closing them (SIGKILL, power loss): mark them `killed`."""
+        with self.engine.begin() as conn:
+            ids = list(
+                conn.execute(sa.select(runs.c.id).where(runs.c.status == "running")).scalars()
+            )
+            if ids:
+                conn.execute(runs.update().where(runs.c.id.in_(ids)).values(status="killed"))
+        return ids
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every run's row, oldest first (for the operator and tests)."""
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(sa.select(runs).order_by(runs.c.id)).mappings()]
 
     def last_run(self) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
@@ -800,6 +817,16 @@ class Store:
                 found = secrets.token_hex(32)
                 conn.execute(meta.insert().values(key="marker_key", value=found))
         return str(found).encode("ascii")
+
+
+def store_fault(exc: BaseException) -> str | None:
+    """What the database said, if `exc` is the store failing (read-only file, full disk,
+    lost connection) rather than a bug; each transaction was rolled back whole."""
+    if isinstance(exc, sa.exc.DBAPIError):
+        return str(exc.orig).splitlines()[0][:300]
+    if isinstance(exc, sa.exc.SQLAlchemyError):
+        return str(exc).splitlines()[0][:300]
+    return None
 
 
 def _chunked(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:

@@ -15,12 +15,14 @@ from __future__ import annotations
 import difflib
 import logging
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 import pywikibot
+import requests
 from pywikibot.exceptions import (
     AbuseFilterDisallowedError,
     APIError,
@@ -49,6 +51,42 @@ TRANSIENT = (ServerError, ApiTimeoutError, MaxlagTimeoutError)
 """Faults that pass: Pywikibot has already retried; the next run tries again."""
 TRANSIENT_CODES = frozenset({"ratelimited", "readonly", "maxlag", "editconflict", "databaseerror"})
 """API error codes worth another try later (not refusals of this edit)."""
+READ_TRIES = 3
+"""Tries of one read request after Pywikibot's own retries gave up (it does not retry some
+faults: a second `readonly` in a row, a refused connection)."""
+
+
+class WikiUnavailableError(RuntimeError):
+    """A wiki did not answer a read after every retry: the run stops where it is (each phase
+    commits all or nothing) and the next run resumes; nothing is inferred from silence."""
+
+    def __init__(self, wiki: str, reason: str) -> None:
+        super().__init__(f"wiki {wiki} did not answer ({reason})")
+        self.wiki = wiki
+        self.reason = reason
+
+
+def _read_fault(exc: Exception) -> str | None:
+    """The short name of a passing fault worth retrying a read for, else None."""
+    if isinstance(exc, APIError):
+        return exc.code if _transient(exc) else None
+    if isinstance(exc, (*TRANSIENT, requests.ConnectionError, requests.Timeout)):
+        return type(exc).__name__
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return type(exc).__name__
+    return None
+
+
+def wiki_fault(exc: BaseException) -> str | None:
+    """What went wrong, if `exc` is a passing fault of a wiki or the network (one the next
+    run may not meet) rather than a bug or a setup error such as a refused login."""
+    if isinstance(exc, WikiUnavailableError):
+        return str(exc)
+    if isinstance(exc, Exception) and _read_fault(exc) is not None:
+        return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+    if isinstance(exc, requests.RequestException):
+        return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+    return None
 
 
 @dataclass(frozen=True)
@@ -149,10 +187,25 @@ class Wiki:
         return cls(key, site, **kwargs)
 
     def _request(self, **params: Any) -> dict[str, Any]:
-        self.requests += 1
+        """One read, retried with a growing wait (Pywikibot's `retry_wait`, doubled up to
+        `retry_max`) when a passing fault gets through Pywikibot's own retries."""
         params.setdefault("formatversion", 2)
-        result: dict[str, Any] = self.site.simple_request(**params).submit()
-        return result
+        for attempt in range(READ_TRIES):
+            self.requests += 1
+            try:
+                result: dict[str, Any] = self.site.simple_request(**params).submit()
+                return result
+            except Exception as exc:
+                fault = _read_fault(exc)
+                if fault is None:
+                    raise
+                if attempt == READ_TRIES - 1:
+                    raise WikiUnavailableError(self.key, fault) from exc
+                cfg = pywikibot.config
+                wait = min(float(cfg.retry_wait) * 2**attempt, float(cfg.retry_max))
+                log.warning("%s: %s; retrying in %.1f s", self.key, fault, wait)
+                time.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _query_all(self, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Each answer of a query, following the API's continuations until the last."""
