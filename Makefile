@@ -26,6 +26,8 @@ types:
 
 bench: deps
 	$(PY) -m bench.bench_parse
+	$(PY) -m bench.bench_pathological
+	$(PY) -m bench.bench_declines
 	$(PY) -m bench.bench_run
 	$(PY) -m bench.bench_matching
 	$(PY) -m bench.bench_webtool
