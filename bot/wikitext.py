@@ -34,7 +34,16 @@ from mwparserfromhell.nodes import (
 from mwparserfromhell.parser import ParserError
 from mwparserfromhell.wikicode import Wikicode
 
-from bot.preprocessor import EXPANDED_TAGS, EXTENSION_TAGS, Item, Node, Tree, preprocess
+from bot.preprocessor import (
+    EXPANDED_TAGS,
+    EXTENSION_TAGS,
+    Item,
+    Node,
+    Part,
+    Tree,
+    plain_parts,
+    preprocess,
+)
 
 # Values whose wikilinks name a user: [[User:Alice|Alice]] means Alice.
 USER_PARAMS = frozenset({"user", "by", "organizer"})
@@ -422,6 +431,13 @@ def _walk(page: _Page, tree: Tree, base: int, in_function: bool = False) -> None
             if item.kind == "tplarg":  # its name and default expand, further parts never
                 work.extend((part.items, at, in_function) for part in item.parts[:2])
                 continue
+            if item.plain:  # text only inside: its name is all there is to look at
+                begin, end = at + item.start + 2, at + item.end - 2
+                bar = page.text.find("|", begin, end)
+                kind = page.kind(page.text[begin : end if bar < 0 else bar])[0]
+                if kind is not None:
+                    page.found.append((begin - 2, _plain_entry(page, kind, item, at, in_function)))
+                continue
             title = _text(item.parts[0].items)
             if title is not None:
                 kind, function = page.kind(title)
@@ -448,7 +464,7 @@ def _entry(page: _Page, kind: str, node: Node, at: int, in_function: bool) -> Ra
     template = RawTemplate(kind, {}, line, printable(page.text[begin:end]), [])
     if in_function:  # read all the same, so that one report lists every fix needed
         template.issues.append(Issue("entry-in-parser-function"))
-    for part in node.parts[1:]:
+    for part in _parts(node, page, at)[1:]:
         if part.eq < 0:
             source = _source(part.items, page.text, at)
             template.issues.append(Issue("positional-param", (snippet(source, 40),)))
@@ -458,6 +474,33 @@ def _entry(page: _Page, kind: str, node: Node, at: int, in_function: bool) -> Ra
             pname = _source(part.items[: part.eq], page.text, at)
         _part_value(template, pname, part.items[part.eq + 1 :], page, at)
     return template
+
+
+def _plain_entry(page: _Page, kind: str, node: Node, at: int, in_function: bool) -> RawTemplate:
+    """_entry for a template with only text inside: parts split here, not built as nodes."""
+    begin, end = at + node.start, at + node.end
+    if end - begin > MAX_TEMPLATE:
+        return _entry(page, kind, node, at, in_function)
+    raw = page.text[begin:end]
+    template = RawTemplate(kind, {}, page.lines.line(begin), printable(raw), [])
+    if in_function:
+        template.issues.append(Issue("entry-in-parser-function"))
+    body = raw[2:-2]
+    # Values whose text _part_value reads as it is, all at once: most entries.
+    plain = _SLOW_MARKS.isdisjoint(body) and (body.isprintable() or not _SUSPECT.search(body))
+    for chunk in body.split("|")[1:]:
+        pname, eq, value = chunk.partition("=")
+        if not eq:
+            template.issues.append(Issue("positional-param", (snippet(chunk, 40),)))
+        elif plain:
+            _param(template, pname, clean_text(value), page.params)
+        else:
+            _part_value(template, pname, [value] if value else [], page, at)
+    return template
+
+
+def _parts(node: Node, page: _Page, at: int) -> list[Part]:
+    return plain_parts(page.text, node, at) if node.plain else node.parts
 
 
 def _leading_text(items: list[Item]) -> str:
@@ -507,7 +550,7 @@ def _part_value(template: RawTemplate, pname: str, items: list[Item], page: _Pag
             continue
         elif item.kind in ("template", "tplarg"):
             source = page.text[at + item.start : at + item.end]
-            title = _text(item.parts[0].items) if item.kind == "template" else None
+            title = _text(_parts(item, page, at)[0].items) if item.kind == "template" else None
             shown = _clean_name(title) if title is not None else source
             issues.append(Issue("template-in-value", (canonical or pname, snippet(shown, 40))))
         elif item.kind == "ext":
