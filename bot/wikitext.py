@@ -317,7 +317,7 @@ MAX_TEMPLATE = 20_000
 MAX_MARKUP_VALUE = 4_000
 MAX_MARKS = 100
 _MARKS = re.compile(r"<|\[|&")
-_SLOW_MARKS = frozenset("<[&{}")
+_SLOW_MARKS = re.compile(r"[<\[&{}]")  # a search in C; set.isdisjoint hashes every char
 
 
 @lru_cache(maxsize=4096)
@@ -487,13 +487,22 @@ def _plain_entry(page: _Page, kind: str, node: Node, at: int, in_function: bool)
         template.issues.append(Issue("entry-in-parser-function"))
     body = raw[2:-2]
     # Values whose text _part_value reads as it is, all at once: most entries.
-    plain = _SLOW_MARKS.isdisjoint(body) and (body.isprintable() or not _SUSPECT.search(body))
+    plain = not _SLOW_MARKS.search(body) and (body.isprintable() or not _SUSPECT.search(body))
+    # clean_text of such a value is its whitespace folded: no invisible character in it, and
+    # a piece of NFC text cut at ASCII marks and whitespace, rejoined with spaces, is NFC.
+    nfc = plain and (body.isascii() or unicodedata.is_normalized("NFC", body))
+    params, found = page.params, template.params
     for chunk in body.split("|")[1:]:
         pname, eq, value = chunk.partition("=")
         if not eq:
             template.issues.append(Issue("positional-param", (snippet(chunk, 40),)))
         elif plain:
-            _param(template, pname, clean_text(value), page.params)
+            value = " ".join(value.split()) if nfc else clean_text(value)
+            canonical = params(pname)
+            if canonical is None or canonical in found:  # reported by _param
+                _param(template, pname, value, params)
+            else:
+                found[canonical] = value
         else:
             _part_value(template, pname, [value] if value else [], page, at)
     return template
@@ -525,7 +534,7 @@ def _part_value(template: RawTemplate, pname: str, items: list[Item], page: _Pag
     if not items or (len(items) == 1 and isinstance(items[0], str)):  # plain text: most values
         plain = items[0] if items else ""
         assert isinstance(plain, str)
-        if _SLOW_MARKS.isdisjoint(plain) and (plain.isprintable() or not _SUSPECT.search(plain)):
+        if not _SLOW_MARKS.search(plain) and (plain.isprintable() or not _SUSPECT.search(plain)):
             _param(template, pname, clean_text(plain), page.params)
             return
     canonical = page.params(pname) or ""
@@ -576,7 +585,7 @@ def _part_value(template: RawTemplate, pname: str, items: list[Item], page: _Pag
 def _markup_text(source: str, param: str, issues: list[Issue]) -> str:
     """Plain text of wikitext without templates: links, tags and entities read by
     mwparserfromhell, but only within size limits (its cost grows faster than the text)."""
-    if _SLOW_MARKS.isdisjoint(source):
+    if not _SLOW_MARKS.search(source):
         return source
     if len(source) > MAX_MARKUP_VALUE or len(_MARKS.findall(source, 0)) > MAX_MARKS:
         issues.append(Issue("markup-too-large", (param, str(MAX_MARKUP_VALUE), str(MAX_MARKS))))
