@@ -69,11 +69,15 @@ _TEXT_ANGLE = rf"<(?!(?i:{_ELEMENT_NAMES})(?:\s|/>|>)|!--)"
 # before the last. The stack machine would push the piece, copy text, split parts at pipes
 # and the first `=` of each, and pop it at the closing run: the same result in one match.
 # Possessive loops: a failed match costs the length scanned once, up to the next `{{`.
-_PLAIN_TEMPLATE = re.compile(
-    r"\{\{(?:[^\[{}<\n-]++|\[(?!\[)|\{(?!\{)|\}(?!\})|-(?!\{)|\n(?!=)|" + _TEXT_ANGLE + r")*+\}\}"
+_PLAIN_TEMPLATE = (
+    r"\{\{(?!\{)(?:[^\[{}<\n-]++|\[(?!\[)|\{(?!\{)|\}(?!\})|-(?!\{)|\n(?!=)|"
+    + _TEXT_ANGLE
+    + r")*+\}\}"
 )
-_PLAIN_LINK = re.compile(
-    r"\[\[(?:[^\[\]{<\n-]++|\[(?!\[)|\](?!\])|\{(?!\{)|-(?!\{)|\n(?!=)|" + _TEXT_ANGLE + r")*+\]\]"
+_PLAIN_LINK = (
+    r"\[\[(?!\[)(?:[^\[\]{<\n-]++|\[(?!\[)|\](?!\])|\{(?!\{)|-(?!\{)|\n(?!=)|"
+    + _TEXT_ANGLE
+    + r")*+\]\]"
 )
 _RULES: dict[str, tuple[str, dict[int, str | None], int, int]] = {
     # open: (close, names by brace count, min, max)
@@ -163,7 +167,15 @@ def _search(closing: str, pipe: bool, equals: bool, heading: bool) -> re.Pattern
     found = _SEARCH.get(key)
     if found is None:
         chars = "<" + ("|" if pipe else "") + ("=" if equals else "") + ("\n" if heading else "")
-        branches = ["[" + re.escape(chars) + "]", r"\{\{", r"\[\[", r"-\{", r"\n(?==)"]
+        branches = [
+            "[" + re.escape(chars) + "]",
+            f"(?P<template>{_PLAIN_TEMPLATE})",
+            r"\{\{",
+            f"(?P<link>{_PLAIN_LINK})",
+            r"\[\[",
+            r"-\{",
+            r"\n(?==)",
+        ]
         if closing and closing != "\n":
             branches.append(re.escape(closing * 2 if len(closing) == 1 else closing))
         found = _SEARCH[key] = re.compile("|".join(branches))
@@ -233,10 +245,16 @@ def preprocess(text: str) -> Tree:
         else:
             closing = stack[-1].close if stack else ""
             m = pattern.search(text, i)
+            while m is not None and m.lastgroup == "link":  # text, whatever surrounds it
+                m = pattern.search(text, m.end())
             j = n if m is None else m.start()
             if j > i:
                 accum.append(text[i:j])
                 i = j
+            if m is not None and m.lastgroup == "template":
+                i = m.end()
+                accum.append(Node("template", j, i, plain=True))
+                continue
             if i >= n:
                 if closing == "\n":
                     found = "line-end"
@@ -379,18 +397,6 @@ def preprocess(text: str) -> Tree:
         elif found == "open":
             assert rule is not None
             count = _run(text, cur[-1], i + 1) + 1 if len(cur) > 1 else _run(text, cur, i)
-            if count == 2 and cur == "{":
-                m = _PLAIN_TEMPLATE.match(text, i)
-                if m is not None:
-                    accum.append(Node("template", i, m.end(), plain=True))
-                    i = m.end()
-                    continue
-            elif count == 2 and cur == "[":
-                m = _PLAIN_LINK.match(text, i)
-                if m is not None:
-                    accum.append(m.group())
-                    i = m.end()
-                    continue
             saved_prefix = ""
             line_start = i > 0 and text[i - 1] == "\n"
             if cur == "-{" and count > 2:

@@ -374,6 +374,7 @@ class _Page:
     params: _ParamNames
     found: list[tuple[int, RawTemplate]] = field(default_factory=list)
     strays: list[tuple[int, Stray]] = field(default_factory=list)
+    kinds: dict[str, str | None] = field(default_factory=dict)  # of plain titles, remembered
 
     def kind(self, title: str) -> tuple[str | None, bool]:
         name, function = template_title(title)
@@ -418,10 +419,22 @@ def _walk(page: _Page, tree: Tree, base: int, in_function: bool = False) -> None
         page.stray(base + offset, count)
     # (items, offset of the text they index, inside a parser function)
     work: list[tuple[list[Item], int, bool]] = [(tree.items, base, in_function)]
+    text, kinds = page.text, page.kinds
     while work:
         items, at, in_function = work.pop()
         for item in items:
-            if isinstance(item, str) or item.kind in ("comment", "ignore", "equals"):
+            if isinstance(item, str):
+                continue
+            if item.plain:  # text only inside: its name is all there is to look at
+                begin, end = at + item.start + 2, at + item.end - 2
+                bar = text.find("|", begin, end)
+                name = text[begin : end if bar < 0 else bar]
+                known = kinds[name] if name in kinds else page.kind(name)[0]
+                kinds[name] = known
+                if known is not None:
+                    page.found.append((begin - 2, _plain_entry(page, known, item, at, in_function)))
+                continue
+            if item.kind in ("comment", "ignore", "equals"):
                 continue
             if item.kind == "ext":
                 if item.inner is not None and item.name.lower() in EXPANDED_TAGS:
@@ -430,13 +443,6 @@ def _walk(page: _Page, tree: Tree, base: int, in_function: bool = False) -> None
                 continue
             if item.kind == "tplarg":  # its name and default expand, further parts never
                 work.extend((part.items, at, in_function) for part in item.parts[:2])
-                continue
-            if item.plain:  # text only inside: its name is all there is to look at
-                begin, end = at + item.start + 2, at + item.end - 2
-                bar = page.text.find("|", begin, end)
-                kind = page.kind(page.text[begin : end if bar < 0 else bar])[0]
-                if kind is not None:
-                    page.found.append((begin - 2, _plain_entry(page, kind, item, at, in_function)))
                 continue
             title = _text(item.parts[0].items)
             if title is not None:
@@ -482,12 +488,13 @@ def _plain_entry(page: _Page, kind: str, node: Node, at: int, in_function: bool)
     if end - begin > MAX_TEMPLATE:
         return _entry(page, kind, node, at, in_function)
     raw = page.text[begin:end]
-    template = RawTemplate(kind, {}, page.lines.line(begin), printable(raw), [])
+    body = raw[2:-2]
+    suspect = not body.isprintable() and _SUSPECT.search(body) is not None
+    template = RawTemplate(kind, {}, page.lines.line(begin), printable(raw) if suspect else raw, [])
     if in_function:
         template.issues.append(Issue("entry-in-parser-function"))
-    body = raw[2:-2]
     # Values whose text _part_value reads as it is, all at once: most entries.
-    plain = not _SLOW_MARKS.search(body) and (body.isprintable() or not _SUSPECT.search(body))
+    plain = not suspect and not _SLOW_MARKS.search(body)
     # clean_text of such a value is its whitespace folded: no invisible character in it, and
     # a piece of NFC text cut at ASCII marks and whitespace, rejoined with spaces, is NFC.
     nfc = plain and (body.isascii() or unicodedata.is_normalized("NFC", body))
@@ -498,7 +505,7 @@ def _plain_entry(page: _Page, kind: str, node: Node, at: int, in_function: bool)
             template.issues.append(Issue("positional-param", (snippet(chunk, 40),)))
         elif plain:
             value = " ".join(value.split()) if nfc else clean_text(value)
-            canonical = params(pname)
+            canonical = params[pname]
             if canonical is None or canonical in found:  # reported by _param
                 _param(template, pname, value, params)
             else:
@@ -598,23 +605,22 @@ def _markup_text(source: str, param: str, issues: list[Issue]) -> str:
     return _value(code, param, issues)
 
 
-class _ParamNames:
+class _ParamNames(dict[str, str | None]):
     """Canonical parameter names for one page, remembered: the same few names as written
-    recur in every entry."""
+    recur in every entry (`params[name]` looks a known one up without a Python call)."""
 
-    __slots__ = ("_known", "_lang", "_names")
+    __slots__ = ("_lang", "_names")
 
     def __init__(self, names: Names, lang: str) -> None:
+        super().__init__()
         self._names, self._lang = names, lang
-        self._known: dict[str, str | None] = {}
+
+    def __missing__(self, pname: str) -> str | None:
+        found = self[pname] = self._names.canonical_param(_clean_name(pname), self._lang)
+        return found
 
     def __call__(self, pname: str) -> str | None:
-        try:
-            return self._known[pname]
-        except KeyError:
-            found = self._names.canonical_param(_clean_name(pname), self._lang)
-            self._known[pname] = found
-            return found
+        return self[pname]
 
 
 def _param(template: RawTemplate, pname: str, value: str, params: _ParamNames) -> str | None:
