@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     print(line("parse_text (extract + validate)", n, t_full))
 
     t_extract, (raws, strays) = best_of(args.repeat, lambda: extract(text, fresh.core.names, "en"))
-    print(line("extract only (mwparserfromhell + names)", n, t_extract))
+    print(line("extract only (preprocessor + names)", n, t_extract))
 
     origins = [Origin("bench", "Bench page", r.line) for r in raws]
 
