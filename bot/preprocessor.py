@@ -66,9 +66,12 @@ EXPANDED_TAGS = frozenset(
 _IGNORED_TAGS = ("noinclude", "/noinclude", "onlyinclude", "/onlyinclude")
 _ALLOW_MISSING_END = ("includeonly", "noinclude", "onlyinclude")
 _ELEMENT_NAMES = "|".join([*sorted(EXTENSION_TAGS), "includeonly", *_IGNORED_TAGS])
-_ELEMENTS = re.compile(f"({_ELEMENT_NAMES})(?:\\s|/>|>)|(!--)", re.IGNORECASE)
+# ASCII only, as PHP's byte regexes (no `u` flag): `<nowıki>` (dotless i) or `<ſource>` is
+# no tag for MediaWiki, nor `<nowiki` followed by a no-break space; Python's Unicode case
+# folding and `\s` would take them for one and hide an entry that MediaWiki calls.
+_ELEMENTS = re.compile(f"({_ELEMENT_NAMES})(?:\\s|/>|>)|(!--)", re.IGNORECASE | re.ASCII)
 # A `<` that starts no element (`<br>`, `3 < 4`): text to the machine.
-_TEXT_ANGLE = rf"<(?!(?i:{_ELEMENT_NAMES})(?:\s|/>|>)|!--)"
+_TEXT_ANGLE = rf"<(?!(?ai:(?:{_ELEMENT_NAMES})(?:\s|/>|>)|!--))"
 # `{{…}}` and `[[…]]` with nothing inside that the machine would act on: no run that opens
 # (`{{`, `[[`, `-{`), no element, no `=` at a line's start (a heading) and no closing run
 # before the last. The stack machine would push the piece, copy text, split parts at pipes
@@ -523,5 +526,5 @@ _CLOSING: dict[str, re.Pattern[str]] = {}
 def _closing_tag(lower: str) -> re.Pattern[str]:
     found = _CLOSING.get(lower)
     if found is None:
-        found = _CLOSING[lower] = re.compile(rf"</{re.escape(lower)}\s*>", re.IGNORECASE)
+        found = _CLOSING[lower] = re.compile(rf"</{re.escape(lower)}\s*>", re.IGNORECASE | re.ASCII)
     return found
