@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Protocol
 
 import mwparserfromhell
+from mwparserfromhell.definitions import URI_SCHEMES
 from mwparserfromhell.nodes import (
     Argument,
     Comment,
@@ -597,12 +598,50 @@ def _markup_text(source: str, param: str, issues: list[Issue]) -> str:
     if len(source) > MAX_MARKUP_VALUE or len(_MARKS.findall(source, 0)) > MAX_MARKS:
         issues.append(Issue("markup-too-large", (param, str(MAX_MARKUP_VALUE), str(MAX_MARKS))))
         return ""
+    if _LINKS_ONLY.fullmatch(source):
+        return _links_text(source, param, issues)
     try:
         code = mwparserfromhell.parse(source, skip_style_tags=True)
     except (RecursionError, ParserError):  # pragma: no cover - bounded by the limits above
         issues.append(Issue("markup-too-large", (param, str(MAX_MARKUP_VALUE), str(MAX_MARKS))))
         return ""
     return _value(code, param, issues)
+
+
+# A value of plain words and simple wikilinks (`[[User:A|A]]`, `[[Lua]], [[SPARQL]]`): read
+# here as mwparserfromhell would, without its cost (a parse per value). No line-start
+# markup (headings, lists), entities, tags, `=` or bracket outside a link; a newline only
+# in trailing blanks.
+# mwparserfromhell reads `[[http://x]]` or `[[mailto:x]]` as an external link in brackets.
+_SCHEMES = "|".join(sorted(URI_SCHEMES))
+_LINK = (
+    rf"\[\[(?!\s*(?i:{_SCHEMES}):)(?![^\]]*//)"
+    r"([^\[\]{}<>|&\n]+)(?:\|([^\[\]{}<>|&\n]*))?\]\]"
+)
+_LINKS_ONLY = re.compile(rf"(?:[^\[\]{{}}<>&=\n*#:;'~_-]++|{_LINK})*+[ \t\n]*")
+_LINK_PARTS = re.compile(_LINK)
+
+
+def _links_text(source: str, param: str, issues: list[Issue]) -> str:
+    """_value of a _LINKS_ONLY value: a link's text, or its title, or the user it names."""
+    out: list[str] = []
+    pos = 0
+    for m in _LINK_PARTS.finditer(source):
+        out.append(source[pos : m.start()])
+        pos = m.end()
+        title, text = m.group(1), m.group(2)
+        if param in USER_PARAMS:
+            ns, sep, name = title.strip().partition(":")
+            if sep and ns.strip().replace("_", " ").casefold() in USER_NAMESPACES:
+                out.append(name)
+            else:
+                issues.append(Issue("markup-in-value", (param, snippet(m.group(), 40))))
+        elif text is not None and param != "link":
+            out.append(text)
+        else:
+            out.append(title)
+    out.append(source[pos:])
+    return "".join(out)
 
 
 class _ParamNames(dict[str, str | None]):
