@@ -12,6 +12,10 @@ Prints the full parse, then extract-only (wikitext → raw templates) and valida
 the same entries without the malformed ones, and the same entries split into pages of 250
 (an unclosed `{{` costs the tokenizer a scan of the rest of the text). When the target is
 missed (or with --profile) the hot spots of the full parse are printed (cProfile).
+
+Measured (2 CPUs, load ~2.4, reference loop ~0.135 s), alternating with the pre-port regex
+extractor: 26,400–32,000 entries/s against its 22,800–25,600 (the port before its fast
+paths: ~12,000); extract ~120–150 ms of the ~310–380 ms, the rest is validation.
 """
 
 from __future__ import annotations
