@@ -72,21 +72,26 @@ _ELEMENT_NAMES = "|".join([*sorted(EXTENSION_TAGS), "includeonly", *_IGNORED_TAG
 _ELEMENTS = re.compile(f"({_ELEMENT_NAMES})(?:\\s|/>|>)|(!--)", re.IGNORECASE | re.ASCII)
 # A `<` that starts no element (`<br>`, `3 < 4`): text to the machine.
 _TEXT_ANGLE = rf"<(?!(?ai:(?:{_ELEMENT_NAMES})(?:\s|/>|>)|!--))"
-# `{{…}}` and `[[…]]` with nothing inside that the machine would act on: no run that opens
-# (`{{`, `[[`, `-{`), no element, no `=` at a line's start (a heading) and no closing run
-# before the last. The stack machine would push the piece, copy text, split parts at pipes
-# and the first `=` of each, and pop it at the closing run: the same result in one match.
-# Possessive loops: a failed match costs the length scanned once, up to the next `{{`.
-_PLAIN_TEMPLATE = (
-    r"\{\{(?!\{)(?:[^\[{}<\n-]++|\[(?!\[)|\{(?!\{)|\}(?!\})|-(?!\{)|\n(?!=)|"
-    + _TEXT_ANGLE
-    + r")*+\}\}"
-)
+# `[[…]]` and `{{…}}` with nothing inside that the machine would act on: no run that opens
+# (`{{`, `[[`, `-{`) but a plain link in a template, no element, no `=` at a line's start (a
+# heading) and no closing run before the last. The stack machine would push the piece, copy
+# text (a link's pipes, equals signs and braces too), split a template's parts at pipes and
+# the first `=` of each, and pop it at the closing run: the same result in one match.
+# Possessive loops: a failed match costs the length scanned once, up to the next `{{` or `[[`.
 _PLAIN_LINK = (
     r"\[\[(?!\[)(?:[^\[\]{<\n-]++|\[(?!\[)|\](?!\])|\{(?!\{)|-(?!\{)|\n(?!=)|"
     + _TEXT_ANGLE
     + r")*+\]\]"
 )
+_PLAIN_TEMPLATE = (
+    r"\{\{(?!\{)(?:[^\[{}<\n-]++|"
+    + _PLAIN_LINK
+    + r"|\[(?!\[)|\{(?!\{)|\}(?!\})|-(?!\{)|\n(?!=)|"
+    + _TEXT_ANGLE
+    + r")*+\}\}"
+)
+_LINK_OR_PIPE = re.compile(f"{_PLAIN_LINK}|\\|")
+_LINK_OR_EQUALS = re.compile(f"{_PLAIN_LINK}|=")
 _RULES: dict[str, tuple[str, dict[int, str | None], int, int]] = {
     # open: (close, names by brace count, min, max)
     "{": ("}", {2: "template", 3: "tplarg"}, 2, 3),
@@ -499,8 +504,8 @@ def plain_parts(text: str, node: Node, at: int = 0) -> list[Part]:
     the text the node's offsets count from begins in `text`."""
     parts: list[Part] = []
     pos = node.start + 2
-    for k, chunk in enumerate(text[at + pos : at + node.end - 2].split("|")):
-        eq = chunk.find("=") if k else -1
+    for k, chunk in enumerate(plain_split(text[at + pos : at + node.end - 2])):
+        eq = plain_equals(chunk) if k else -1
         if eq < 0:
             parts.append(Part([chunk] if chunk else []))
         else:
@@ -511,6 +516,30 @@ def plain_parts(text: str, node: Node, at: int = 0) -> list[Part]:
             parts.append(Part(items, eq=len(items) - 1 - (eq + 1 < len(chunk))))
         pos += len(chunk) + 1
     return parts
+
+
+def plain_split(body: str) -> list[str]:
+    """A plain template's body split at its pipes (not those inside a link)."""
+    if "[[" not in body:
+        return body.split("|")
+    out: list[str] = []
+    start = 0
+    for m in _LINK_OR_PIPE.finditer(body):
+        if body[m.start()] == "|":
+            out.append(body[start : m.start()])
+            start = m.end()
+    out.append(body[start:])
+    return out
+
+
+def plain_equals(chunk: str) -> int:
+    """Where the first `=` of a plain template's part is (not one inside a link), or -1."""
+    if "[[" not in chunk:
+        return chunk.find("=")
+    for m in _LINK_OR_EQUALS.finditer(chunk):
+        if chunk[m.start()] == "=":
+            return m.start()
+    return -1
 
 
 def _blank_run(text: str, pos: int) -> int:

@@ -42,7 +42,9 @@ from bot.preprocessor import (
     Node,
     Part,
     Tree,
+    plain_equals,
     plain_parts,
+    plain_split,
     preprocess,
 )
 
@@ -430,6 +432,8 @@ def _walk(page: _Page, tree: Tree, base: int, in_function: bool = False) -> None
                 begin, end = at + item.start + 2, at + item.end - 2
                 bar = text.find("|", begin, end)
                 name = text[begin : end if bar < 0 else bar]
+                if "[[" in name:  # that pipe may be a link's
+                    name = plain_split(text[begin:end])[0]
                 known = kinds[name] if name in kinds else page.kind(name)[0]
                 kinds[name] = known
                 if known is not None:
@@ -500,8 +504,12 @@ def _plain_entry(page: _Page, kind: str, node: Node, at: int, in_function: bool)
     # a piece of NFC text cut at ASCII marks and whitespace, rejoined with spaces, is NFC.
     nfc = plain and (body.isascii() or unicodedata.is_normalized("NFC", body))
     params, found = page.params, template.params
-    for chunk in body.split("|")[1:]:
-        pname, eq, value = chunk.partition("=")
+    for chunk in plain_split(body)[1:]:
+        if "[[" in chunk:  # a link's `=` is no separator
+            k = plain_equals(chunk)
+            pname, eq, value = (chunk, "", "") if k < 0 else (chunk[:k], "=", chunk[k + 1 :])
+        else:
+            pname, eq, value = chunk.partition("=")
         if not eq:
             template.issues.append(Issue("positional-param", (snippet(chunk, 40),)))
         elif plain:
