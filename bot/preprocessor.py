@@ -122,8 +122,8 @@ class Node:
     parts: list[Part] = field(default_factory=list)
     name: str = ""  # an extension tag's name as written
     inner: tuple[int, int] | None = None  # an extension tag's content
-    # A template with only text inside (`{{a|b=c}}`, most entries): its parts are left
-    # unbuilt (`parts` is empty); plain_parts() gives them when wanted.
+    # A template with only text and plain links inside (`{{a|b=[[c]]}}`, most entries): its
+    # parts are left unbuilt (`parts` is empty); plain_parts() gives them when wanted.
     plain: bool = False
 
 

@@ -155,8 +155,11 @@ USER_NAMESPACES = (
 
 def _user_from_link(link: Wikilink) -> str | None:
     """The name in `[[User:Name|…]]`; None for a link to anything but a user page."""
-    title = str(link.title).strip()
-    ns, sep, name = title.partition(":")
+    return _user_from_title(str(link.title))
+
+
+def _user_from_title(title: str) -> str | None:
+    ns, sep, name = title.strip().partition(":")
     if not sep or ns.strip().replace("_", " ").casefold() not in USER_NAMESPACES:
         return None
     return name
@@ -428,7 +431,7 @@ def _walk(page: _Page, tree: Tree, base: int, in_function: bool = False) -> None
         for item in items:
             if isinstance(item, str):
                 continue
-            if item.plain:  # text only inside: its name is all there is to look at
+            if item.plain:  # no node inside: its name is all there is to look at
                 begin, end = at + item.start + 2, at + item.end - 2
                 bar = text.find("|", begin, end)
                 name = text[begin : end if bar < 0 else bar]
@@ -488,7 +491,8 @@ def _entry(page: _Page, kind: str, node: Node, at: int, in_function: bool) -> Ra
 
 
 def _plain_entry(page: _Page, kind: str, node: Node, at: int, in_function: bool) -> RawTemplate:
-    """_entry for a template with only text inside: parts split here, not built as nodes."""
+    """_entry for a plain template (text and plain links inside): parts split here, not
+    built as nodes."""
     begin, end = at + node.start, at + node.end
     if end - begin > MAX_TEMPLATE:
         return _entry(page, kind, node, at, in_function)
@@ -639,11 +643,11 @@ def _links_text(source: str, param: str, issues: list[Issue]) -> str:
         pos = m.end()
         title, text = m.group(1), m.group(2)
         if param in USER_PARAMS:
-            ns, sep, name = title.strip().partition(":")
-            if sep and ns.strip().replace("_", " ").casefold() in USER_NAMESPACES:
-                out.append(name)
-            else:
+            name = _user_from_title(title)
+            if name is None:
                 issues.append(Issue("markup-in-value", (param, snippet(m.group(), 40))))
+            else:
+                out.append(name)
         elif text is not None and param != "link":
             out.append(text)
         else:
