@@ -508,8 +508,9 @@ def _plain_entry(page: _Page, kind: str, node: Node, at: int, in_function: bool)
     # a piece of NFC text cut at ASCII marks and whitespace, rejoined with spaces, is NFC.
     nfc = plain and (body.isascii() or unicodedata.is_normalized("NFC", body))
     params, found = page.params, template.params
-    for chunk in plain_split(body)[1:]:
-        if "[[" in chunk:  # a link's `=` is no separator
+    links = "[[" in body
+    for chunk in (plain_split(body) if links else body.split("|"))[1:]:
+        if links and "[[" in chunk:  # a link's `=` is no separator
             k = plain_equals(chunk)
             pname, eq, value = (chunk, "", "") if k < 0 else (chunk[:k], "=", chunk[k + 1 :])
         else:
