@@ -13,9 +13,9 @@ the same entries without the malformed ones, and the same entries split into pag
 (an unclosed `{{` costs the tokenizer a scan of the rest of the text). When the target is
 missed (or with --profile) the hot spots of the full parse are printed (cProfile).
 
-Measured (2 CPUs, load ~2.4, reference loop ~0.135 s), alternating with the pre-port regex
-extractor: 26,400–32,000 entries/s against its 22,800–25,600 (the port before its fast
-paths: ~12,000); extract ~120–150 ms of the ~310–380 ms, the rest is validation.
+Measured (2 CPUs, load ~1.7–2.6, reference loop ~0.13–0.15 s), alternating with the
+pre-port regex extractor: 26,400–32,000 entries/s against its 22,800–26,700 (the port before
+its fast paths: ~12,000); extract ~115–150 ms of the ~310–380 ms, the rest is validation.
 """
 
 from __future__ import annotations
