@@ -11,6 +11,11 @@ This is the view-time mode (a page shown, not transcluded), with language conver
 every Wikimedia wiki. Output is a tree of `Node`s and literal strings; nodes carry their source
 offsets. Linear time: like MediaWiki it never searches twice for a closing tag or a `>` that
 is not there, and unlike a naive Python port it never concatenates a growing string.
+
+Speed on ordinary pages: the machine jumps by regex to the next place where it would act,
+and a `{{…}}` or `[[…]]` with nothing inside it would act on is taken whole by that same
+search (a plain template node, a link as text) with the result the machine would give
+(adjacent literals may be split differently, which nothing reading the tree sees).
 """
 
 from __future__ import annotations
@@ -60,12 +65,33 @@ EXPANDED_TAGS = frozenset(
 
 _IGNORED_TAGS = ("noinclude", "/noinclude", "onlyinclude", "/onlyinclude")
 _ALLOW_MISSING_END = ("includeonly", "noinclude", "onlyinclude")
-_ELEMENTS = re.compile(
-    "("
-    + "|".join([*sorted(EXTENSION_TAGS), "includeonly", *_IGNORED_TAGS])
-    + r")(?:\s|/>|>)|(!--)",
-    re.IGNORECASE,
+_ELEMENT_NAMES = "|".join([*sorted(EXTENSION_TAGS), "includeonly", *_IGNORED_TAGS])
+# ASCII only, as PHP's byte regexes (no `u` flag): `<nowıki>` (dotless i) or `<ſource>` is
+# no tag for MediaWiki, nor `<nowiki` followed by a no-break space; Python's Unicode case
+# folding and `\s` would take them for one and hide an entry that MediaWiki calls.
+_ELEMENTS = re.compile(f"({_ELEMENT_NAMES})(?:\\s|/>|>)|(!--)", re.IGNORECASE | re.ASCII)
+# A `<` that starts no element (`<br>`, `3 < 4`): text to the machine.
+_TEXT_ANGLE = rf"<(?!(?ai:(?:{_ELEMENT_NAMES})(?:\s|/>|>)|!--))"
+# `[[…]]` and `{{…}}` with nothing inside that the machine would act on: no run that opens
+# (`{{`, `[[`, `-{`) but a plain link in a template, no element, no `=` at a line's start (a
+# heading) and no closing run before the last. The stack machine would push the piece, copy
+# text (a link's pipes, equals signs and braces too), split a template's parts at pipes and
+# the first `=` of each, and pop it at the closing run: the same result in one match.
+# Possessive loops: a failed match costs the length scanned once, up to the next `{{` or `[[`.
+_PLAIN_LINK = (
+    r"\[\[(?!\[)(?:[^\[\]{<\n-]++|\[(?!\[)|\](?!\])|\{(?!\{)|-(?!\{)|\n(?!=)|"
+    + _TEXT_ANGLE
+    + r")*+\]\]"
 )
+_PLAIN_TEMPLATE = (
+    r"\{\{(?!\{)(?:[^\[{}<\n-]++|"
+    + _PLAIN_LINK
+    + r"|\[(?!\[)|\{(?!\{)|\}(?!\})|-(?!\{)|\n(?!=)|"
+    + _TEXT_ANGLE
+    + r")*+\}\}"
+)
+_LINK_OR_PIPE = re.compile(f"{_PLAIN_LINK}|\\|")
+_LINK_OR_EQUALS = re.compile(f"{_PLAIN_LINK}|=")
 _RULES: dict[str, tuple[str, dict[int, str | None], int, int]] = {
     # open: (close, names by brace count, min, max)
     "{": ("}", {2: "template", 3: "tplarg"}, 2, 3),
@@ -96,6 +122,9 @@ class Node:
     parts: list[Part] = field(default_factory=list)
     name: str = ""  # an extension tag's name as written
     inner: tuple[int, int] | None = None  # an extension tag's content
+    # A template with only text and plain links inside (`{{a|b=[[c]]}}`, most entries): its
+    # parts are left unbuilt (`parts` is empty); plain_parts() gives them when wanted.
+    plain: bool = False
 
 
 Item = str | Node
@@ -139,15 +168,30 @@ class Tree:
     unclosed: list[tuple[int, int]]
 
 
-_SEARCH: dict[tuple[str, bool, bool], re.Pattern[str]] = {}
+_SEARCH: dict[tuple[str, bool, bool, bool], re.Pattern[str]] = {}
 
 
-def _search(closing: str, pipe: bool, equals: bool) -> re.Pattern[str]:
-    key = (closing, pipe, equals)
+def _search(closing: str, pipe: bool, equals: bool, heading: bool) -> re.Pattern[str]:
+    """The next place where the stack machine does anything but copy text: a run that can
+    open (`{{`, `[[`, `-{`) or close the top piece, `<`, a pipe or equals sign when they
+    count, a newline that ends a heading or starts `=` at a line's start. A lone `{`, `[`,
+    `-`, `}` or newline is text for the machine too; skipping them keeps its loop short."""
+    key = (closing, pipe, equals, heading)
     found = _SEARCH.get(key)
     if found is None:
-        chars = "[{<\n-" + closing + ("|" if pipe else "") + ("=" if equals else "")
-        found = _SEARCH[key] = re.compile("[" + re.escape("".join(sorted(set(chars)))) + "]")
+        chars = "<" + ("|" if pipe else "") + ("=" if equals else "") + ("\n" if heading else "")
+        branches = [
+            "[" + re.escape(chars) + "]",
+            f"(?P<template>{_PLAIN_TEMPLATE})",
+            r"\{\{",
+            f"(?P<link>{_PLAIN_LINK})",
+            r"\[\[",
+            r"-\{",
+            r"\n(?==)",
+        ]
+        if closing and closing != "\n":
+            branches.append(re.escape(closing * 2 if len(closing) == 1 else closing))
+        found = _SEARCH[key] = re.compile("|".join(branches))
     return found
 
 
@@ -196,6 +240,7 @@ def preprocess(text: str) -> Tree:
     root: list[Item] = []
     accum = root
     find_equals = find_pipe = in_heading = False
+    pattern = _search("", False, False, False)
     no_more_gt = False
     next_gt = -1  # the first `>` at or after the last position asked for
     no_more_closing: set[str] = set()
@@ -212,11 +257,17 @@ def preprocess(text: str) -> Tree:
             found = "line-start"
         else:
             closing = stack[-1].close if stack else ""
-            m = _search(closing, find_pipe, find_equals).search(text, i)
+            m = pattern.search(text, i)
+            while m is not None and m.lastgroup == "link":  # text, whatever surrounds it
+                m = pattern.search(text, m.end())
             j = n if m is None else m.start()
             if j > i:
                 accum.append(text[i:j])
                 i = j
+            if m is not None and m.lastgroup == "template":
+                i = m.end()
+                accum.append(Node("template", j, i, plain=True))
+                continue
             if i >= n:
                 if closing == "\n":
                     found = "line-end"
@@ -346,6 +397,7 @@ def preprocess(text: str) -> Tree:
                 stack.append(piece)
                 accum = piece.parts[-1].items
                 find_pipe, find_equals, in_heading = piece.flags()
+                pattern = _search(piece.close, find_pipe, find_equals, in_heading)
                 i += count
         elif found == "line-end":
             piece = stack.pop()
@@ -353,6 +405,7 @@ def preprocess(text: str) -> Tree:
             # and nodes inside go on unchanged, which is all that matters for templates.
             accum = stack[-1].parts[-1].items if stack else root
             find_pipe, find_equals, in_heading = top_flags()
+            pattern = _search(stack[-1].close if stack else "", find_pipe, find_equals, in_heading)
             accum.extend(piece.parts[0].items)
         elif found == "open":
             assert rule is not None
@@ -370,6 +423,7 @@ def preprocess(text: str) -> Tree:
                 stack.append(piece)
                 accum = piece.parts[-1].items
                 find_pipe, find_equals, in_heading = piece.flags()
+                pattern = _search(piece.close, find_pipe, find_equals, in_heading)
             else:
                 accum.append(saved_prefix + cur * count)
             i += count
@@ -422,14 +476,17 @@ def preprocess(text: str) -> Tree:
             elif piece.saved_prefix:
                 accum.append(piece.saved_prefix)
             find_pipe, find_equals, in_heading = top_flags()
+            pattern = _search(stack[-1].close if stack else "", find_pipe, find_equals, in_heading)
             accum.extend(element)
         elif found == "pipe":
             find_equals = True
+            pattern = _search(stack[-1].close, find_pipe, find_equals, in_heading)
             stack[-1].parts.append(Part())
             accum = stack[-1].parts[-1].items
             i += 1
         elif found == "equals":
             find_equals = False
+            pattern = _search(stack[-1].close, find_pipe, find_equals, in_heading)
             part = stack[-1].parts[-1]
             part.eq = len(accum)
             accum.append(Node("equals", i, i + 1))
@@ -439,6 +496,50 @@ def preprocess(text: str) -> Tree:
     for piece in stack:
         root.extend(piece.break_syntax())
     return Tree(root, unclosed)
+
+
+def plain_parts(text: str, node: Node, at: int = 0) -> list[Part]:
+    """The parts of a plain template (node.plain) that the stack machine would have built:
+    split at pipes, the first `=` of each part after the name an `equals` node. `at`: where
+    the text the node's offsets count from begins in `text`."""
+    parts: list[Part] = []
+    pos = node.start + 2
+    for k, chunk in enumerate(plain_split(text[at + pos : at + node.end - 2])):
+        eq = plain_equals(chunk) if k else -1
+        if eq < 0:
+            parts.append(Part([chunk] if chunk else []))
+        else:
+            items: list[Item] = [chunk[:eq]] if eq else []
+            items.append(Node("equals", pos + eq, pos + eq + 1))
+            if eq + 1 < len(chunk):
+                items.append(chunk[eq + 1 :])
+            parts.append(Part(items, eq=len(items) - 1 - (eq + 1 < len(chunk))))
+        pos += len(chunk) + 1
+    return parts
+
+
+def plain_split(body: str) -> list[str]:
+    """A plain template's body split at its pipes (not those inside a link)."""
+    if "[[" not in body:
+        return body.split("|")
+    out: list[str] = []
+    start = 0
+    for m in _LINK_OR_PIPE.finditer(body):
+        if body[m.start()] == "|":
+            out.append(body[start : m.start()])
+            start = m.end()
+    out.append(body[start:])
+    return out
+
+
+def plain_equals(chunk: str) -> int:
+    """Where the first `=` of a plain template's part is (not one inside a link), or -1."""
+    if "[[" not in chunk:
+        return chunk.find("=")
+    for m in _LINK_OR_EQUALS.finditer(chunk):
+        if chunk[m.start()] == "=":
+            return m.start()
+    return -1
 
 
 def _blank_run(text: str, pos: int) -> int:
@@ -454,5 +555,5 @@ _CLOSING: dict[str, re.Pattern[str]] = {}
 def _closing_tag(lower: str) -> re.Pattern[str]:
     found = _CLOSING.get(lower)
     if found is None:
-        found = _CLOSING[lower] = re.compile(rf"</{re.escape(lower)}\s*>", re.IGNORECASE)
+        found = _CLOSING[lower] = re.compile(rf"</{re.escape(lower)}\s*>", re.IGNORECASE | re.ASCII)
     return found

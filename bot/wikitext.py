@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Protocol
 
 import mwparserfromhell
+from mwparserfromhell.definitions import URI_SCHEMES
 from mwparserfromhell.nodes import (
     Argument,
     Comment,
@@ -34,7 +35,18 @@ from mwparserfromhell.nodes import (
 from mwparserfromhell.parser import ParserError
 from mwparserfromhell.wikicode import Wikicode
 
-from bot.preprocessor import EXPANDED_TAGS, EXTENSION_TAGS, Item, Node, Tree, preprocess
+from bot.preprocessor import (
+    EXPANDED_TAGS,
+    EXTENSION_TAGS,
+    Item,
+    Node,
+    Part,
+    Tree,
+    plain_equals,
+    plain_parts,
+    plain_split,
+    preprocess,
+)
 
 # Values whose wikilinks name a user: [[User:Alice|Alice]] means Alice.
 USER_PARAMS = frozenset({"user", "by", "organizer"})
@@ -143,8 +155,11 @@ USER_NAMESPACES = (
 
 def _user_from_link(link: Wikilink) -> str | None:
     """The name in `[[User:Name|…]]`; None for a link to anything but a user page."""
-    title = str(link.title).strip()
-    ns, sep, name = title.partition(":")
+    return _user_from_title(str(link.title))
+
+
+def _user_from_title(title: str) -> str | None:
+    ns, sep, name = title.strip().partition(":")
     if not sep or ns.strip().replace("_", " ").casefold() not in USER_NAMESPACES:
         return None
     return name
@@ -308,7 +323,7 @@ MAX_TEMPLATE = 20_000
 MAX_MARKUP_VALUE = 4_000
 MAX_MARKS = 100
 _MARKS = re.compile(r"<|\[|&")
-_SLOW_MARKS = frozenset("<[&{}")
+_SLOW_MARKS = re.compile(r"[<\[&{}]")  # a search in C; set.isdisjoint hashes every char
 
 
 @lru_cache(maxsize=4096)
@@ -365,6 +380,7 @@ class _Page:
     params: _ParamNames
     found: list[tuple[int, RawTemplate]] = field(default_factory=list)
     strays: list[tuple[int, Stray]] = field(default_factory=list)
+    kinds: dict[str, str | None] = field(default_factory=dict)  # of plain titles, remembered
 
     def kind(self, title: str) -> tuple[str | None, bool]:
         name, function = template_title(title)
@@ -409,10 +425,24 @@ def _walk(page: _Page, tree: Tree, base: int, in_function: bool = False) -> None
         page.stray(base + offset, count)
     # (items, offset of the text they index, inside a parser function)
     work: list[tuple[list[Item], int, bool]] = [(tree.items, base, in_function)]
+    text, kinds = page.text, page.kinds
     while work:
         items, at, in_function = work.pop()
         for item in items:
-            if isinstance(item, str) or item.kind in ("comment", "ignore", "equals"):
+            if isinstance(item, str):
+                continue
+            if item.plain:  # no node inside: its name is all there is to look at
+                begin, end = at + item.start + 2, at + item.end - 2
+                bar = text.find("|", begin, end)
+                name = text[begin : end if bar < 0 else bar]
+                if "[[" in name:  # that pipe may be a link's
+                    name = plain_split(text[begin:end])[0]
+                known = kinds[name] if name in kinds else page.kind(name)[0]
+                kinds[name] = known
+                if known is not None:
+                    page.found.append((begin - 2, _plain_entry(page, known, item, at, in_function)))
+                continue
+            if item.kind in ("comment", "ignore", "equals"):
                 continue
             if item.kind == "ext":
                 if item.inner is not None and item.name.lower() in EXPANDED_TAGS:
@@ -448,7 +478,7 @@ def _entry(page: _Page, kind: str, node: Node, at: int, in_function: bool) -> Ra
     template = RawTemplate(kind, {}, line, printable(page.text[begin:end]), [])
     if in_function:  # read all the same, so that one report lists every fix needed
         template.issues.append(Issue("entry-in-parser-function"))
-    for part in node.parts[1:]:
+    for part in _parts(node, page, at)[1:]:
         if part.eq < 0:
             source = _source(part.items, page.text, at)
             template.issues.append(Issue("positional-param", (snippet(source, 40),)))
@@ -458,6 +488,49 @@ def _entry(page: _Page, kind: str, node: Node, at: int, in_function: bool) -> Ra
             pname = _source(part.items[: part.eq], page.text, at)
         _part_value(template, pname, part.items[part.eq + 1 :], page, at)
     return template
+
+
+def _plain_entry(page: _Page, kind: str, node: Node, at: int, in_function: bool) -> RawTemplate:
+    """_entry for a plain template (text and plain links inside): parts split here, not
+    built as nodes."""
+    begin, end = at + node.start, at + node.end
+    if end - begin > MAX_TEMPLATE:
+        return _entry(page, kind, node, at, in_function)
+    raw = page.text[begin:end]
+    body = raw[2:-2]
+    suspect = not body.isprintable() and _SUSPECT.search(body) is not None
+    template = RawTemplate(kind, {}, page.lines.line(begin), printable(raw) if suspect else raw, [])
+    if in_function:
+        template.issues.append(Issue("entry-in-parser-function"))
+    # Values whose text _part_value reads as it is, all at once: most entries.
+    plain = not suspect and not _SLOW_MARKS.search(body)
+    # clean_text of such a value is its whitespace folded: no invisible character in it, and
+    # a piece of NFC text cut at ASCII marks and whitespace, rejoined with spaces, is NFC.
+    nfc = plain and (body.isascii() or unicodedata.is_normalized("NFC", body))
+    params, found = page.params, template.params
+    links = "[[" in body
+    for chunk in (plain_split(body) if links else body.split("|"))[1:]:
+        if links and "[[" in chunk:  # a link's `=` is no separator
+            k = plain_equals(chunk)
+            pname, eq, value = (chunk, "", "") if k < 0 else (chunk[:k], "=", chunk[k + 1 :])
+        else:
+            pname, eq, value = chunk.partition("=")
+        if not eq:
+            template.issues.append(Issue("positional-param", (snippet(chunk, 40),)))
+        elif plain:
+            value = " ".join(value.split()) if nfc else clean_text(value)
+            canonical = params[pname]
+            if canonical is None or canonical in found:  # reported by _param
+                _param(template, pname, value, params)
+            else:
+                found[canonical] = value
+        else:
+            _part_value(template, pname, [value] if value else [], page, at)
+    return template
+
+
+def _parts(node: Node, page: _Page, at: int) -> list[Part]:
+    return plain_parts(page.text, node, at) if node.plain else node.parts
 
 
 def _leading_text(items: list[Item]) -> str:
@@ -482,7 +555,7 @@ def _part_value(template: RawTemplate, pname: str, items: list[Item], page: _Pag
     if not items or (len(items) == 1 and isinstance(items[0], str)):  # plain text: most values
         plain = items[0] if items else ""
         assert isinstance(plain, str)
-        if _SLOW_MARKS.isdisjoint(plain) and (plain.isprintable() or not _SUSPECT.search(plain)):
+        if not _SLOW_MARKS.search(plain) and (plain.isprintable() or not _SUSPECT.search(plain)):
             _param(template, pname, clean_text(plain), page.params)
             return
     canonical = page.params(pname) or ""
@@ -507,7 +580,7 @@ def _part_value(template: RawTemplate, pname: str, items: list[Item], page: _Pag
             continue
         elif item.kind in ("template", "tplarg"):
             source = page.text[at + item.start : at + item.end]
-            title = _text(item.parts[0].items) if item.kind == "template" else None
+            title = _text(_parts(item, page, at)[0].items) if item.kind == "template" else None
             shown = _clean_name(title) if title is not None else source
             issues.append(Issue("template-in-value", (canonical or pname, snippet(shown, 40))))
         elif item.kind == "ext":
@@ -533,11 +606,13 @@ def _part_value(template: RawTemplate, pname: str, items: list[Item], page: _Pag
 def _markup_text(source: str, param: str, issues: list[Issue]) -> str:
     """Plain text of wikitext without templates: links, tags and entities read by
     mwparserfromhell, but only within size limits (its cost grows faster than the text)."""
-    if _SLOW_MARKS.isdisjoint(source):
+    if not _SLOW_MARKS.search(source):
         return source
     if len(source) > MAX_MARKUP_VALUE or len(_MARKS.findall(source, 0)) > MAX_MARKS:
         issues.append(Issue("markup-too-large", (param, str(MAX_MARKUP_VALUE), str(MAX_MARKS))))
         return ""
+    if _LINKS_ONLY.fullmatch(source):
+        return _links_text(source, param, issues)
     try:
         code = mwparserfromhell.parse(source, skip_style_tags=True)
     except (RecursionError, ParserError):  # pragma: no cover - bounded by the limits above
@@ -546,23 +621,58 @@ def _markup_text(source: str, param: str, issues: list[Issue]) -> str:
     return _value(code, param, issues)
 
 
-class _ParamNames:
-    """Canonical parameter names for one page, remembered: the same few names as written
-    recur in every entry."""
+# A value of plain words and simple wikilinks (`[[User:A|A]]`, `[[Lua]], [[SPARQL]]`): read
+# here as mwparserfromhell would, without its cost (a parse per value). No line-start
+# markup (headings, lists), entities, tags, `=` or bracket outside a link; a newline only
+# in trailing blanks.
+# mwparserfromhell reads `[[http://x]]` or `[[mailto:x]]` as an external link in brackets.
+_SCHEMES = "|".join(sorted(URI_SCHEMES))
+_LINK = (
+    rf"\[\[(?!\s*(?i:{_SCHEMES}):)(?![^\]]*//)"
+    r"([^\[\]{}<>|&\n]+)(?:\|([^\[\]{}<>|&\n]*))?\]\]"
+)
+_LINKS_ONLY = re.compile(rf"(?:[^\[\]{{}}<>&=\n*#:;'~_-]++|{_LINK})*+[ \t\n]*")
+_LINK_PARTS = re.compile(_LINK)
 
-    __slots__ = ("_known", "_lang", "_names")
+
+def _links_text(source: str, param: str, issues: list[Issue]) -> str:
+    """_value of a _LINKS_ONLY value: a link's text, or its title, or the user it names."""
+    out: list[str] = []
+    pos = 0
+    for m in _LINK_PARTS.finditer(source):
+        out.append(source[pos : m.start()])
+        pos = m.end()
+        title, text = m.group(1), m.group(2)
+        if param in USER_PARAMS:
+            name = _user_from_title(title)
+            if name is None:
+                issues.append(Issue("markup-in-value", (param, snippet(m.group(), 40))))
+            else:
+                out.append(name)
+        elif text is not None and param != "link":
+            out.append(text)
+        else:
+            out.append(title)
+    out.append(source[pos:])
+    return "".join(out)
+
+
+class _ParamNames(dict[str, str | None]):
+    """Canonical parameter names for one page, remembered: the same few names as written
+    recur in every entry (`params[name]` looks a known one up without a Python call)."""
+
+    __slots__ = ("_lang", "_names")
 
     def __init__(self, names: Names, lang: str) -> None:
+        super().__init__()
         self._names, self._lang = names, lang
-        self._known: dict[str, str | None] = {}
+
+    def __missing__(self, pname: str) -> str | None:
+        found = self[pname] = self._names.canonical_param(_clean_name(pname), self._lang)
+        return found
 
     def __call__(self, pname: str) -> str | None:
-        try:
-            return self._known[pname]
-        except KeyError:
-            found = self._names.canonical_param(_clean_name(pname), self._lang)
-            self._known[pname] = found
-            return found
+        return self[pname]
 
 
 def _param(template: RawTemplate, pname: str, value: str, params: _ParamNames) -> str | None:
