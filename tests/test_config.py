@@ -352,17 +352,27 @@ def test_revoking_too_many_badges_stops_before_the_badge_phase_writes(
     meta_wiki, tmp_path: Path
 ) -> None:
     """The same guard on badges: the need behind a needs-recorder badge disappears; with the
-    floor at 0 that one revocation is more than the share allows."""
+    floor at 0 that one revocation is more than the share allows. A need earns the badge
+    only once someone else recorded it too, so three people record the same need (each
+    stays confirmed by the other two when one withdraws)."""
     w = WikiRun(tmp_path)
-    user = f"{w.prefix}N"
-    need = f"{{{{Skill need|community=arwiki|skill=SPARQL|by={user}}}}}\n"
-    append_as(meta_wiki, user, w.title("Signups"), _signup(user) + "\n" + need)
+    user, others = f"{w.prefix}N", [f"{w.prefix}O", f"{w.prefix}P"]
+
+    def need(by: str) -> str:
+        return f"{{{{Skill need|community=arwiki|skill=SPARQL|by={by}}}}}"
+
+    append_as(meta_wiki, user, w.title("Signups"), _signup(user) + "\n" + need(user) + "\n")
+    for other in others:
+        append_as(meta_wiki, other, w.title("Signups"), "\n" + need(other) + "\n")
     w.run()
     store = cfgmod_store(tmp_path)
-    assert [(a["badge_class"], a["revoked"]) for a in store.load_awards()] == [
-        ("needs-recorder", False)
+    assert sorted((a["username"], a["badge_class"], a["revoked"]) for a in store.load_awards()) == [
+        (u, "needs-recorder", False) for u in [user, *others]
     ]
-    meta_wiki.client(user).edit(w.title("Signups"), _signup(user) + "\n", summary="no need")
+    client = meta_wiki.client(user)
+    text = client.text(w.title("Signups"))
+    assert need(user) in text
+    client.edit(w.title("Signups"), text.replace(need(user), "", 1), summary="no need")
     path = write_config(w, tmp_path / "config.yaml")
     data = yaml.safe_load(path.read_text())
     data["max_change_floor"] = 0
@@ -371,13 +381,16 @@ def test_revoking_too_many_badges_stops_before_the_badge_phase_writes(
     cmd = [sys.executable, "-m", "bot", "run", "--config", str(path)]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 4 and not crashed(proc), proc.stderr[-2000:]
-    assert "revoke 1 of 1 live badges" in proc.stderr
-    assert [a["revoked"] for a in store.load_awards()] == [False]
+    assert "revoke 1 of 3 live badges" in proc.stderr
+    assert [a["revoked"] for a in store.load_awards()] == [False] * 3
     data["confirm_large_change"] = True
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert [a["revoked"] for a in store.load_awards()] == [True]
+    assert sorted((a["username"], a["revoked"]) for a in store.load_awards()) == [
+        (user, True),
+        *((other, False) for other in others),
+    ]
 
 
 @pytest.mark.wiki
