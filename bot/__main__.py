@@ -145,13 +145,23 @@ def cmd_run(args: argparse.Namespace, pywikibot_args: Sequence[str]) -> int:
     import pywikibot
 
     from bot.run import LargeChangeError, RunLockedError, Runner, RunStoppedError, _ending
+    from bot.wiki import wiki_fault
 
     runner: Runner | None = None
     for name in ("max_retries", "retry_wait", "retry_max"):  # else user-config.py's
         if getattr(cfg, name) is not None:
             setattr(pywikibot.config, name, getattr(cfg, name))
     try:
-        pywikibot.handle_args(list(pywikibot_args))
+        try:
+            pywikibot.handle_args(list(pywikibot_args))
+        except Exception as exc:
+            # handle_args ends by opening the default site, which asks a wiki who is logged
+            # in (every option is read by then). A wiki that does not answer now is met
+            # again where the run connects to it, and handled there: a partial run with
+            # its row (exit 5), not a failure before the run began.
+            if (fault := wiki_fault(exc)) is None:
+                raise
+            log.warning("the default site did not answer (%s); the run goes on", fault)
         if not pywikibot.config.user_agent_description:
             # Wikimedia's User-Agent policy: say who runs the bot and how to reach them.
             contact = f"; {cfg.contact}" if cfg.contact else ""

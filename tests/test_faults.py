@@ -394,3 +394,29 @@ def test_a_wiki_that_stops_answering_stops_the_run_as_partial(meta_wiki, tmp_pat
     assert meta_wiki.client("Admin").text(w.title("Matches")) is None
     w.run()
     assert len(_store_rows(store, "SELECT id FROM matches")) == 3
+
+
+def test_a_wiki_that_does_not_say_who_is_logged_in_stops_the_run_as_partial(
+    meta_wiki, tmp_path: Path
+) -> None:
+    """Pywikibot asks who is logged in before the run begins (the default site in
+    handle_args) and again when the run connects. A wiki that never answers that is a
+    passing fault like any other: exit 5 with a `partial` row, not a failure (exit 1)
+    before the run has a row."""
+    w = WikiRun(tmp_path)
+    populate(meta_wiki, w)
+
+    def userinfo(request: bytes) -> bool:
+        return b"meta=userinfo" in request
+
+    config = faulty_config(w, tmp_path / "config.yaml")
+    with FaultProxy(meta_wiki.base_url, share=0, seed=1, always=userinfo) as proxy:
+        proc = bot(config, proxied_env(tmp_path, proxy.url))
+        assert proxy.counts["always"] >= 2
+    assert proc.returncode == 5 and not crashed(proc), proc.stderr[-3000:]
+    assert "the default site did not answer" in proc.stderr
+    assert json.loads(proc.stdout)["stopped"].startswith("gather: ")
+    store = tmp_path / "store.db"
+    assert [r[0] for r in _store_rows(store, "SELECT status FROM runs")] == ["partial"]
+    w.run()
+    assert len(_store_rows(store, "SELECT id FROM matches")) == 3
