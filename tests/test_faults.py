@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot import messages
 from bot.wiki import READ_TRIES
 from devtools.seed import append_as
 from tests.faultproxy import FaultProxy
@@ -42,10 +43,15 @@ VOLATILE = frozenset(
         "issued_on",
         "checked",
         "last_edit",
+        "timestamp",
     }
 )
 """Columns that differ between two stores holding the same facts: row ids, revision ids of
-different pages, clocks, and how many passing faults a message met."""
+different pages, clocks (an entry's `origin.timestamp` is when its edit was saved), and how
+many passing faults a message met."""
+MARKER_KEY = "the marker key of both stores"
+"""Talk-page markers are keyed; one key for both sides lets `snapshot` check every mark."""
+
 TABLES = (
     "entries",
     "problems",
@@ -114,7 +120,7 @@ def snapshot(store: Path, wiki: Any, w: WikiRun, people: list[str]) -> dict[str,
     pages = {name: client.text(w.title(name)) or "" for name in REPORTS}
     for user in people:
         talk = client.text(f"User talk:{user}") or ""
-        pages[f"talk:{user}"] = "\n".join(sorted(re.findall(r"<!-- skillmatch:[^>]*-->", talk)))
+        pages[f"talk:{user}"] = "\n".join(sorted(map(_checked_marker, _MARKER.findall(talk))))
 
     def generic(text: str) -> str:
         for match_id, name in names.items():
@@ -128,6 +134,17 @@ def snapshot(store: Path, wiki: Any, w: WikiRun, people: list[str]) -> dict[str,
     pages = {generic(k): generic(v) for k, v in pages.items()}
     talk = {k: "\n".join(sorted(v.splitlines())) for k, v in pages.items() if k.startswith("talk:")}
     return {"store": rows, "pages": pages | talk}
+
+
+_MARKER = re.compile(r"<!-- skillmatch:[^>]*-->")
+
+
+def _checked_marker(found: str) -> str:
+    """A talk-page marker with its MAC checked against `MARKER_KEY` and then made generic
+    (the MAC is of the real message id, which differs between the two sides)."""
+    msg_id = found.removeprefix("<!-- skillmatch:").split()[0]
+    assert found == messages.marker(msg_id, MARKER_KEY.encode()), found
+    return f"<!-- skillmatch:{msg_id} MAC -->"
 
 
 def proxied_env(tmp: Path, proxy_url: str, read_timeout: float = 45) -> dict[str, str]:
@@ -163,8 +180,9 @@ def bot(config: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_third_of_requests_failing_never_crashes_and_a_clean_run_converges(
-    meta_wiki, tmp_path: Path
+    meta_wiki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv(messages.KEY_ENV, MARKER_KEY)  # in-process runs and the bot's own
     base = WikiRun(tmp_path / "base")
     (tmp_path / "base").mkdir()
     base_people = populate(meta_wiki, base)
