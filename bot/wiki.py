@@ -507,7 +507,7 @@ class Wiki:
                     ususers="|".join(chunk),
                     usprop="blockinfo|registration|editcount",
                 )
-            except (*TRANSIENT, APIError) as exc:
+            except (WikiUnavailableError, *TRANSIENT, APIError) as exc:  # after the retries
                 log.warning("%s: could not look up %d accounts: %s", self.key, len(chunk), exc)
                 continue
             asked: dict[str, list[str]] = {}  # the wiki's spelling → the names asked

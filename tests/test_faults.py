@@ -438,3 +438,44 @@ def test_a_wiki_that_does_not_say_who_is_logged_in_stops_the_run_as_partial(
     assert [r[0] for r in _store_rows(store, "SELECT status FROM runs")] == ["partial"]
     w.run()
     assert len(_store_rows(store, "SELECT id FROM matches")) == 3
+
+
+def test_accounts_the_wiki_will_not_look_up_wait_and_the_run_goes_on(
+    meta_wiki, tmp_path: Path
+) -> None:
+    """Every `list=users` look-up answers 503: after the retries the newcomer's entry is
+    held out as unchecked (reported), the run ends normally with every other entry and match
+    as it was (their accounts are cached), and the next run checks and uses it."""
+    w = WikiRun(tmp_path)
+    populate(meta_wiki, w)
+    w.run()
+    store = tmp_path / "store.db"
+    matches = _store_rows(store, "SELECT id, state FROM matches ORDER BY id")
+    entries = _store_rows(store, "SELECT kind, owner FROM entries ORDER BY kind, owner")
+    assert len(matches) == 3
+    late = f"{w.prefix}L9"
+    append_as(
+        meta_wiki,
+        late,
+        w.title("Signups"),
+        f"{{{{Skill signup|user={late}|wants=SPARQL|languages=en}}}}\n",
+    )
+
+    def account_lookup(request: bytes) -> bool:
+        return b"list=users" in request
+
+    config = faulty_config(w, tmp_path / "config.yaml")
+    with FaultProxy(meta_wiki.base_url, share=0, seed=1, always=account_lookup) as proxy:
+        proc = bot(config, proxied_env(tmp_path, proxy.url))
+        assert proxy.counts["always"] == READ_TRIES * 3  # the bot's tries, Pywikibot's each
+    assert proc.returncode == 0 and not crashed(proc), proc.stderr[-3000:]
+    assert "could not look up 1 accounts" in proc.stderr
+    assert _store_rows(store, "SELECT id, state FROM matches ORDER BY id") == matches
+    assert _store_rows(store, "SELECT kind, owner FROM entries ORDER BY kind, owner") == entries
+    problems = meta_wiki.client("Admin").text(w.title("Problems")) or ""
+    assert "could not check the account" in problems and late in problems
+
+    w.run()
+    assert _store_rows(store, f"SELECT 1 FROM entries WHERE owner = '{late}'")  # noqa: S608
+    problems = meta_wiki.client("Admin").text(w.title("Problems")) or ""
+    assert "could not check the account" not in problems
