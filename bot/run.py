@@ -475,7 +475,7 @@ class Runner:
             sha1 = before[title]
             for m in ms:
                 if sha1 and m.sha1 == sha1 and m.parentid:
-                    move = wiki.move_at(page.now.pageid, m.timestamp)
+                    move = wiki.move_at(page.now.pageid, m.timestamp, m.user)
                     if move is not None:
                         moves[m.revid] = (move.source, move.target)
                 sha1 = m.sha1

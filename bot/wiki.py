@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 import pywikibot
@@ -51,6 +51,8 @@ TRANSIENT = (ServerError, ApiTimeoutError, MaxlagTimeoutError)
 """Faults that pass: Pywikibot has already retried; the next run tries again."""
 TRANSIENT_CODES = frozenset({"ratelimited", "readonly", "maxlag", "editconflict", "databaseerror"})
 """API error codes worth another try later (not refusals of this edit)."""
+MOVE_LOG_SKEW = timedelta(seconds=60)
+"""How long after a move's null revision its log entry may be stamped (see `move_at`)."""
 READ_TRIES = 3
 """Tries of one read request after Pywikibot's own retries gave up (it does not retry some
 faults: a second `readonly` in a row, a refused connection)."""
@@ -367,19 +369,31 @@ class Wiki:
         found.sort(key=lambda m: m.revid)
         return found, seen_sha1
 
-    def move_at(self, pageid: int, timestamp: str) -> Move | None:
-        """The move of page `pageid` logged at `timestamp` (a null revision's), if any."""
+    def move_at(self, pageid: int, timestamp: str, user: str = "") -> Move | None:
+        """The move of page `pageid` that made the null revision of `timestamp` (by `user`,
+        when the revision shows it), if any.
+
+        MediaWiki stamps the log entry when it writes it, after the null revision in the
+        same request: on a busy server a second or more later. So the first such move
+        logged in `MOVE_LOG_SKEW` seconds from `timestamp` on is taken; an exact match only
+        would miss that move and take a page moved into the signup pages for one that was
+        always there."""
+        start = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+        end = (start + MOVE_LOG_SKEW).strftime("%Y-%m-%dT%H:%M:%SZ")
         data = self._request(
             action="query",
             list="logevents",
             letype="move",
+            ledir="newer",
             lestart=timestamp,
-            leend=timestamp,
+            leend=end,
             leprop="ids|title|details|timestamp|user",
             lelimit="max",
         )
         for event in data.get("query", {}).get("logevents", []):
             if int(event.get("logpage", 0)) != pageid:
+                continue
+            if user and event.get("user") not in (None, user):  # a hidden performer: no user
                 continue
             target = event.get("params", {}).get("target_title", "")
             if target:

@@ -377,3 +377,41 @@ def test_a_no_change_run_after_a_huge_edit_parses_nothing(
     assert report.edits == 0 and not report.messages
     assert problems_text(meta_wiki, w) == saved_problems
     assert before.entries <= entries(runner.store.load_entries())
+
+
+def test_a_move_logged_after_its_null_revision_is_still_found(
+    meta_wiki: LocalWiki, tmp_path: Path
+) -> None:
+    """MediaWiki stamps a move's log entry when it writes it, after the move's null revision:
+    on a busy server a second or more later. Asked from a null revision two seconds older
+    than its log entry, the move is still found (an exact match on the time missed it, and a
+    draft moved into the signup pages then counted as written there); a move by someone else
+    than the null revision's author, or logged before it, is not taken."""
+    import io
+    from datetime import datetime, timedelta
+
+    from bot.wiki import Wiki
+
+    (mover,) = fresh(meta_wiki, "Mov")
+    w = WikiRun(tmp_path)
+    source, target = f"User:{mover}/Draft", w.title("Moved/Draft")
+    add(meta_wiki, mover, source, signup(mover))
+    client = meta_wiki.client(mover)
+    client.post({"action": "move", "from": source, "to": target, "reason": "x"})
+    null = client.revisions(target)[-1]
+    (page,) = client.get({"action": "query", "titles": target})["query"]["pages"]
+    when = datetime.fromisoformat(null["timestamp"].replace("Z", "+00:00"))
+
+    def at(seconds: int) -> str:
+        return (when + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    wiki = Wiki.connect("smmeta", "smmeta", "smmeta", out=io.StringIO())
+    for ts in (null["timestamp"], at(-2)):
+        move = wiki.move_at(page["pageid"], ts, mover)
+        assert move is not None and (move.source, move.target, move.user) == (
+            source,
+            target,
+            mover,
+        )
+    assert wiki.move_at(page["pageid"], at(-2), "Someone else") is None
+    assert wiki.move_at(page["pageid"], at(1), mover) is None
