@@ -104,6 +104,7 @@ def create_app(
         autonyms=tr.AUTONYMS,
         lang_name=context.lang_name,
         suggestion=context.suggestion,
+        table_id=context.table_id,
     )
     app.jinja_env.filters["num"] = charts.format_number
     app.jinja_env.trim_blocks = True
