@@ -101,6 +101,7 @@ def pages(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ("needs", "/needs"),
         ("communities", "/communities"),
         ("events", "/events"),
+        ("status", "/status"),
         ("award", f"/badges/awards/{summary['awards'][0]}"),
         ("award-revoked", f"/badges/awards/{summary['awards'][-1]}"),  # sampledata revokes it
         ("not-found", "/skills/no-such-skill"),
@@ -189,6 +190,37 @@ def test_keyboard_reaches_the_skip_link_first(server: dict[str, Any], page: Any)
     tag = page.evaluate("document.activeElement.tagName")
     assert tag in ("A", "SELECT", "BUTTON")  # focus continues inside the main content
     assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def test_scrolling_tables_take_keyboard_focus_at_320px(
+    browser: Any, server: dict[str, Any]
+) -> None:
+    """axe's scrollable-region-focusable: at 320 px a wide table scrolls, so the keyboard must
+    reach its region, which is named by the table's caption, and the arrows scroll it."""
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        page.goto(f"{server['base']}/skills/sparql")
+        overflowing = page.evaluate(
+            "[...document.querySelectorAll('.table-wrap')]"
+            ".filter(e => e.scrollWidth > e.clientWidth).length"
+        )
+        assert overflowing > 0
+        caption = page.locator(".table-wrap caption").first.inner_text()
+        region = page.get_by_role("region", name=caption)
+        assert region.count() == 1
+        for _ in range(200):  # Tab until the first scrolling region has focus
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.classList.contains('table-wrap')"):
+                break
+        else:
+            pytest.fail("the keyboard never reached a table region")
+        assert page.evaluate("document.activeElement.getAttribute('role')") == "region"
+        before = page.evaluate("document.activeElement.scrollLeft")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"document.activeElement.scrollLeft != {before}")
+    finally:
+        context.close()
 
 
 def test_award_page_shows_the_badge_and_its_downloads(server: dict[str, Any], page: Any) -> None:

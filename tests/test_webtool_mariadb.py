@@ -26,6 +26,9 @@ PATHS = [
     "/api/v1/needs.csv",
     "/api/v1/matches.csv",
     "/healthz",
+    "/readyz",
+    "/status",
+    "/api/v1/status",
     "/skills?uselang=ar",
     "/needs?uselang=ja",
 ]

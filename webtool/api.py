@@ -19,7 +19,7 @@ from werkzeug.exceptions import NotFound
 
 from webtool import queries
 from webtool.context import bool_param, choice, int_param, skill_text, state, text_param
-from webtool.openapi import openapi_document
+from webtool.openapi import MAX_LIMIT, MAX_OFFSET, openapi_document
 from webtool.pages import (
     cached,
     facets,
@@ -27,12 +27,11 @@ from webtool.pages import (
     needs_filter,
     normalize_username,
     skill_filters,
+    status_data,
 )
 
 bp = flask.Blueprint("api", __name__, url_prefix="/api/v1")
 
-MAX_LIMIT = 1000
-MAX_OFFSET = 10_000_000
 JSON_TYPE = "application/json; charset=utf-8"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -170,6 +169,14 @@ def matches() -> flask.Response:
 @bp.get("/events")
 def events() -> flask.Response:
     return json_response(("events",), lambda: {"events": cached(("events",), queries.events)})
+
+
+@bp.get("/status")
+def status() -> flask.Response:
+    """The operator's status as JSON for monitoring; never cached (see pages.status_data)."""
+    response = flask.Response(_dumps(status_data()), content_type=JSON_TYPE)
+    response.cache_control.no_store = True
+    return response
 
 
 @bp.get("/openapi.json")

@@ -104,6 +104,7 @@ def create_app(
         autonyms=tr.AUTONYMS,
         lang_name=context.lang_name,
         suggestion=context.suggestion,
+        table_id=context.table_id,
     )
     app.jinja_env.filters["num"] = charts.format_number
     app.jinja_env.trim_blocks = True
@@ -157,12 +158,18 @@ def create_app(
 
     @app.get("/healthz")
     def healthz() -> Response:
+        """200 while the process answers. Shallow on purpose: the platform restarts a service
+        whose health check fails, and restarting does not cure a ToolsDB blip (see /readyz)."""
+        return Response("ok\n", mimetype="text/plain")
+
+    @app.get("/readyz")
+    def readyz() -> Response:
         """200 when the store answers a query on a real table, 503 otherwise (no details)."""
         try:
             with store.engine.connect() as conn:
                 queries.ping(conn)
         except sa.exc.SQLAlchemyError:
-            log.exception("health check failed")
+            log.exception("readiness check failed")
             return Response("store unavailable\n", status=503, mimetype="text/plain")
         return Response("ok\n", mimetype="text/plain")
 

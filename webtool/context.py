@@ -261,9 +261,11 @@ def signup_wikis() -> list[WikiConfig]:
 class BadParam(BadRequest):
     """A query parameter with a value we do not know; the name (never the value) is reported."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, bounds: tuple[int, int] | None = None) -> None:
         super().__init__()
         self.param = name
+        # (low, high) when a number was out of range: the answer then says the allowed range.
+        self.bounds = bounds
 
 
 def text_param(name: str, allowed: Collection[str]) -> str | None:
@@ -284,16 +286,32 @@ def int_param(name: str, default: int, low: int, high: int) -> int:
         raise BadParam(name)
     value = int(raw)
     if not low <= value <= high:
-        raise BadParam(name)
+        raise BadParam(name, (low, high))
     return value
+
+
+# What a yes/no parameter accepts (the OpenAPI document lists the same values).
+TRUE_VALUES: tuple[str, ...] = ("1", "yes", "true")
+FALSE_VALUES: tuple[str, ...] = ("0", "no", "false")
 
 
 def bool_param(name: str) -> bool | None:
     raw = flask.request.args.get(name)
     if raw is None or raw == "":
         return None
-    if raw in ("1", "yes", "true"):
+    if raw in TRUE_VALUES:
         return True
-    if raw in ("0", "no", "false"):
+    if raw in FALSE_VALUES:
         return False
     raise BadParam(name)
+
+
+def table_id() -> str:
+    """A fresh element id for a table caption in this response (template global).
+
+    Each scrollable table region takes keyboard focus and is named by its caption
+    (``aria-labelledby``); ids count up per render, so a page that is cached renders the same.
+    """
+    n = int(flask.g.get("table_ids", 0)) + 1
+    flask.g.table_ids = n
+    return f"table-{n}"

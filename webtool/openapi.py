@@ -9,9 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.models import METHODS
+from webtool.context import FALSE_VALUES, TRUE_VALUES
 from webtool.queries import MATCH_KINDS, MATCH_STATES
+from webtool.status import RUN_STATUSES
 
-API_VERSION = "1.0.0"
+API_VERSION = "1.1.0"
+# Paging bounds the API enforces (``api.paging``); declared here so the document states them.
+MAX_LIMIT = 1000
+MAX_OFFSET = 10_000_000
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -64,26 +69,39 @@ def openapi_document(base_url: str) -> dict[str, Any]:
     method = _param(
         "method",
         "query",
-        "Only entries preferring or offering this method.",
-        {"type": "string", "enum": list(METHODS)},
+        "Only entries preferring or offering this method; empty means no filter.",
+        {"type": "string", "enum": ["", *METHODS]},
     )
     skill = _param("skill", "query", "Only this skill id.", _STR)
     limit = _param(
         "limit",
         "query",
         "Page size.",
-        {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 100},
     )
     offset = _param(
-        "offset", "query", "Rows to skip.", {"type": "integer", "minimum": 0, "default": 0}
+        "offset",
+        "query",
+        f"Rows to skip (at most {MAX_OFFSET}; a larger value is a 400 naming the range).",
+        {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
     )
-    state = _param("state", "query", "Match state.", {"type": "string", "enum": list(MATCH_STATES)})
-    kind = _param("kind", "query", "Match kind.", {"type": "string", "enum": list(MATCH_KINDS)})
+    state = _param(
+        "state",
+        "query",
+        "Match state; empty means no filter.",
+        {"type": "string", "enum": ["", *MATCH_STATES]},
+    )
+    kind = _param(
+        "kind",
+        "query",
+        "Match kind; empty means no filter.",
+        {"type": "string", "enum": ["", *MATCH_KINDS]},
+    )
     paused = _param(
         "paused",
         "query",
-        "Only paused (yes) or running (no) matches.",
-        {"type": "string", "enum": ["yes", "no"]},
+        "Only paused (1, yes, true) or running (0, no, false) matches; empty means both.",
+        {"type": "string", "enum": ["", *TRUE_VALUES, *FALSE_VALUES]},
     )
     skill_id = _param("skill_id", "path", "Canonical skill id.", _STR, required=True)
     username = _param(
@@ -137,6 +155,12 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             "The needs map as CSV", [skill, community, lang, region, uselang], csv_ok
         ),
         "/api/v1/matches.csv": get("All matches as CSV", [state, kind, paused], csv_ok),
+        "/api/v1/status": {
+            "get": {
+                "summary": "The bot's last runs and its next scheduled run (for monitoring)",
+                "responses": {"200": _ok("Status", "Run status; never cached")},
+            }
+        },
         "/api/v1/openapi.json": {
             "get": {
                 "summary": "This document",
@@ -321,6 +345,40 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         "Events": {
             "type": "object",
             "properties": {"events": {"type": "array", "items": _ref("Entry")}},
+        },
+        "Run": {
+            "type": "object",
+            "required": ["id", "status"],
+            "properties": {
+                "id": _INT,
+                "started": {**_NSTR, "format": "date-time"},
+                "finished": {**_NSTR, "format": "date-time"},
+                "duration_seconds": {"type": "number", "nullable": True},
+                "status": {"type": "string", "enum": list(RUN_STATUSES)},
+                **{
+                    k: _INT
+                    for k in (
+                        "pages_read",
+                        "edits",
+                        "problems",
+                        "undelivered",
+                        "refused",
+                        "unread",
+                        "failed_edits",
+                    )
+                },
+                "error": _NSTR,
+            },
+        },
+        "Status": {
+            "type": "object",
+            "required": ["now", "runs"],
+            "properties": {
+                "now": {"type": "string", "format": "date-time"},
+                "schedule": _NSTR,
+                "next_run": {**_NSTR, "format": "date-time"},
+                "runs": {"type": "array", "items": _ref("Run")},
+            },
         },
         "Error": {
             "type": "object",

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Hashable
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import flask
@@ -17,7 +18,8 @@ from werkzeug.exceptions import HTTPException, NotFound
 
 from bot.models import METHODS
 from bot.usernames import normalize_user
-from webtool import charts, queries
+from webtool import charts, queries, status
+from webtool.config import REPO_ROOT
 from webtool.context import (
     BadParam,
     bool_param,
@@ -107,19 +109,29 @@ def error_response(
     code = status or exc.code or 500
     key = getattr(exc, "key", None) or ERROR_KEYS.get(code, "error-internal")
     param = getattr(exc, "param", None)
+    bounds = getattr(exc, "bounds", None)
+    # Werkzeug's own headers (Allow on a 405, as RFC 9110 requires; WWW-Authenticate, ...),
+    # minus the content type, which belongs to the body built here.
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
     if as_json is None:
         as_json = flask.request.path.startswith("/api/")
     if as_json:
         body: dict[str, Any] = {"error": {"code": code, "message": msg_text(key)}}
         if param:
             body["error"]["parameter"] = param
-            body["error"]["message"] = msg_text("error-bad-param", param)
+            body["error"]["message"] = (
+                msg_text("error-param-range", param, bounds[0], bounds[1])
+                if bounds
+                else msg_text("error-bad-param", param)
+            )
         response = flask.jsonify(body)
         response.status_code = code
+        response.headers.extend(headers)
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.cache_control.no_store = True
         return response
-    return flask.render_template("error.html", code=code, key=key, param=param), code
+    page = flask.render_template("error.html", code=code, key=key, param=param, bounds=bounds)
+    return page, code, headers
 
 
 def page_window(total: int, page: int, size: int) -> dict[str, Any]:
@@ -390,6 +402,26 @@ def events() -> str:
     upcoming = [e for e in all_events if (e["date"] or "") >= now]
     past = [e for e in reversed(all_events) if (e["date"] or "") < now]
     return flask.render_template("events.html", upcoming=upcoming, past=past)
+
+
+STATUS_RUNS = 20
+
+
+def status_data() -> dict[str, Any]:
+    """The last runs and the next scheduled one; not cached (a running run's time moves)."""
+    tool = state()
+    with tool.store.engine.connect() as conn:
+        rows = queries.recent_runs(conn, STATUS_RUNS)
+    jobs_file = flask.current_app.config.get("SKILLMATCH_JOBS_FILE") or REPO_ROOT / "jobs.yaml"
+    schedule = status.job_schedule(Path(jobs_file))
+    return status.status_document(rows, schedule, datetime.now(UTC))
+
+
+@bp.get("/status")
+def status_page() -> str:
+    return flask.render_template(
+        "status.html", status=status_data(), run_statuses=status.RUN_STATUSES
+    )
 
 
 __all__ = ["BadParam", "bp", "error_response"]

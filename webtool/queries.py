@@ -827,3 +827,16 @@ def need_sources(conn: Connection, username: str) -> dict[str, dict[str, Any]]:
         view = entry_view("need", data or {})
         out.setdefault(f"need:{view['community']}:{view['skill']}", view)
     return out
+
+
+# -- operator status -----------------------------------------------------------------------------
+
+
+def recent_runs(conn: Connection, limit: int) -> list[dict[str, Any]]:
+    """The newest ``limit`` rows of ``runs`` (newest first), with the stats the bot wrote."""
+    rows = conn.execute(
+        sa.select(runs.c.id, runs.c.started, runs.c.finished, runs.c.status, runs.c.stats)
+        .order_by(runs.c.id.desc())
+        .limit(limit)
+    ).mappings()
+    return [dict(row) for row in rows]
