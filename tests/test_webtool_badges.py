@@ -704,7 +704,7 @@ def test_head_works_for_documents(client: FlaskClient, world: World) -> None:
 def test_issuer_and_matches_page_come_from_the_operator_file() -> None:
     config = load_config(None, environ={})  # config/skillmatch.yaml, shared with the bot
     assert config.issuer_name == "SkillMatch (Wikimedia skill-sharing)"
-    assert config.issuer_email == "skillmatch@toolforge.org"
+    assert config.issuer_email == "skillmatch.badges@toolforge.org"
     assert config.issuer_url == "https://skillmatch.toolforge.org"
     assert config.wikis[0].matches_page == "Skill-sharing/Matches"
     assert config.ob3_key_file == ""

@@ -271,7 +271,10 @@ def test_key_rotation(db_url: str, tmp_path: Path) -> None:
     with pytest.raises(ob3.CredentialError, match="does not publish"):
         ob3.verify_credential(old_token, jwks)
     assert pyjwt_verify(new_token, jwks)["jti"] == ob3.credential_id(award_id)
-    # a restart with the old key by mistake does not bring the withdrawn key back
-    make_app(db_url, old_key).test_client().get(f"/badges/credentials/{award_id}")
+    # a restart with the old key by mistake neither signs with it nor brings it back
+    mistaken = make_app(db_url, old_key).test_client()
+    fetch(mistaken, f"/badges/credentials/{award_id}", 503)
+    jwks = fetch(mistaken, "/badges/issuer/jwks.json").get_json()
+    assert [k["kid"].rsplit("/", 1)[1] for k in jwks["keys"]] == [new_thumb]
     assert [r["thumbprint"] for r in store.signing_keys() if r["withdrawn"] is None] == [new_thumb]
     store.engine.dispose()

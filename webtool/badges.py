@@ -291,7 +291,15 @@ def signing_key() -> SigningKey:
         thumbprint = jwk_thumbprint(public)
         alg = ob3.key_algorithm(public)
         jwk = json.dumps(ob3.public_jwk(public), sort_keys=True, separators=(",", ":"))
-        state().store.remember_signing_key(thumbprint, alg, jwk)
+        store = state().store
+        store.remember_signing_key(thumbprint, alg, jwk)
+        if any(
+            r["thumbprint"] == thumbprint and r["withdrawn"] is not None
+            for r in store.signing_keys()
+        ):
+            # Its credentials were meant to stop verifying; signing new ones would undo that.
+            log.error("the OB 3.0 signing key %s was withdrawn: make a new key", where)
+            raise BadgeProblem(503, "badge-credential-unavailable")
         found = keys[cache] = SigningKey(private, public, thumbprint, alg)
     return found
 
