@@ -241,10 +241,18 @@ def credential_status(base_url: str) -> JsonDict:
 def revocation_list(base_url: str, revoked: Iterable[tuple[str, str | None]]) -> JsonDict:
     """The 1EdTech revocation list for the revoked awards ``(award id, reason or None)``.
 
-    Shape per the 1EdTech Revocation List Status Method 1.0 (VCRL-10, which OB 3.0 names for
-    ``1EdTechRevocationList``), §3 "Data Model": a ``RevocationList`` with ``id``,
-    ``issuer`` and ``revokedCredentials`` (plural), an array of ``RevokedCredential``
-    objects with ``id`` (the credential id) and an optional ``revocationReason``.
+    Shape per the 1EdTech Revocation List Status Method 1.0 ([[VCRL-10]],
+    https://www.imsglobal.org/spec/vcrl/v1p0/, which OB 3.0's "Verification" section names for
+    ``1EdTechRevocationList``): a ``RevocationList`` with ``id`` and ``issuer`` and the
+    revoked credentials, each ``{"id": credential id, "revoked": true,
+    "revocationReason"?}``; revoked when "the credential's id is in the list of
+    revokedCredentials and the value of revoked is true or omitted" (VCRL-10's rule, as
+    quoted in 1EdTech's own validator). The array is published under both
+    names in use: ``revokedCredentials`` (the spec's prose; what earlier SkillMatch
+    versions and their verifiers read) and ``revokedCredential``, the member 1EdTech's
+    validator actually reads (digital-credentials-public-validator,
+    ``inspector-vc/.../probe/RevocationListProbe.java``); with only the plural, that
+    validator would report every revoked SkillMatch credential as valid.
 
     Credential ids are a pure function of award ids, so a credential downloaded before its
     award was revoked is listed without remembering which tokens were ever handed out.
@@ -252,7 +260,7 @@ def revocation_list(base_url: str, revoked: Iterable[tuple[str, str | None]]) ->
     """
     entries: list[JsonDict] = []
     for award_id, reason in revoked:
-        entry: JsonDict = {"id": credential_id(award_id)}
+        entry: JsonDict = {"id": credential_id(award_id), "revoked": True}
         if reason:
             entry["revocationReason"] = reason
         entries.append(entry)
@@ -260,6 +268,7 @@ def revocation_list(base_url: str, revoked: Iterable[tuple[str, str | None]]) ->
     return {
         "id": revocation_list_url(base_url),
         "issuer": issuer_url(base_url),
+        "revokedCredential": entries,
         "revokedCredentials": entries,
     }
 
@@ -559,11 +568,19 @@ def check_revocation(cred: Mapping[str, Any], revocations: Mapping[str, Any]) ->
     issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
     if revocations.get("issuer") != issuer_id:
         raise CredentialError("revocation list is not from the credential's issuer")
-    entries = revocations.get("revokedCredentials")
-    if not isinstance(entries, list):
-        raise CredentialError("revocation list has no revokedCredentials array")
-    for entry in entries:
-        if isinstance(entry, Mapping) and entry.get("id") == cred.get("id"):
+    arrays = [
+        revocations[name]
+        for name in ("revokedCredential", "revokedCredentials")  # see `revocation_list`
+        if isinstance(revocations.get(name), list)
+    ]
+    if not arrays:
+        raise CredentialError("revocation list has no revokedCredential(s) array")
+    for entry in (e for array in arrays for e in array):
+        if (
+            isinstance(entry, Mapping)
+            and entry.get("id") == cred.get("id")
+            and entry.get("revoked", True) is not False  # "true or omitted"
+        ):
             reason = entry.get("revocationReason")
             raise CredentialRevokedError(reason if isinstance(reason, str) and reason else None)
 

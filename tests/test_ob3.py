@@ -334,18 +334,48 @@ def test_every_credential_points_at_the_revocation_list() -> None:
 
 def test_revocation_list_document() -> None:
     doc = ob3.revocation_list(BASE, [("b" * 32, "Mentorship withdrawn"), ("a" * 32, None)])
+    entries = sorted(
+        [
+            {
+                "id": ob3.credential_id("b" * 32),
+                "revoked": True,
+                "revocationReason": "Mentorship withdrawn",
+            },
+            {"id": ob3.credential_id("a" * 32), "revoked": True},
+        ],
+        key=lambda e: e["id"],
+    )
+    # both member names: the spec's prose (plural) and what 1EdTech's validator reads
     assert doc == {
         "id": BASE + "/badges/revocations",
         "issuer": ob.issuer_url(BASE),
-        "revokedCredentials": sorted(
-            [
-                {"id": ob3.credential_id("b" * 32), "revocationReason": "Mentorship withdrawn"},
-                {"id": ob3.credential_id("a" * 32)},
-            ],
-            key=lambda e: e["id"],
-        ),
+        "revokedCredential": entries,
+        "revokedCredentials": entries,
     }
     assert ob3.revocation_list(BASE, [])["revokedCredentials"] == []
+
+
+def test_revocation_as_1edtech_validator_reads_it(keys: tuple[bytes, bytes]) -> None:
+    """RevocationListProbe: ``revokedCredential`` entries whose ``revoked`` is true or absent."""
+    private, public = keys
+    award, cred = make_award_credential("Dave")
+    token = ob3.sign_credential(cred, private, KID)
+    published = ob3.revocation_list(BASE, [(award, "Spam")])
+    probe_view = [
+        e
+        for e in published["revokedCredential"]
+        if e["id"] == cred["id"] and e.get("revoked", True) is True
+    ]
+    assert probe_view == [{"id": cred["id"], "revoked": True, "revocationReason": "Spam"}]
+    base = {"id": published["id"], "issuer": published["issuer"]}
+    for only in ("revokedCredential", "revokedCredentials"):
+        with pytest.raises(ob3.CredentialRevokedError):
+            ob3.verify_credential(token, public, revocation_list={**base, only: probe_view})
+    not_revoked = {**base, "revokedCredential": [{"id": cred["id"], "revoked": False}]}
+    assert ob3.verify_credential(token, public, revocation_list=not_revoked)
+    either = {**base, "revokedCredential": [], "revokedCredentials": probe_view}
+    with pytest.raises(ob3.CredentialRevokedError):  # listed under either name: revoked
+        ob3.verify_credential(token, public, revocation_list=either)
 
 
 def test_verify_against_the_revocation_list(keys: tuple[bytes, bytes]) -> None:
@@ -375,7 +405,8 @@ def test_revocation_list_must_be_the_credentials_own(keys: tuple[bytes, bytes]) 
     other_site = ob3.revocation_list("https://elsewhere.example", [])
     for bad in (
         other_site,
-        {**listed, "revokedCredentials": []} | {"issuer": "https://evil.example/issuer"},
+        {**listed, "revokedCredentials": [], "revokedCredential": []}
+        | {"issuer": "https://evil.example/issuer"},
         {"id": listed["id"], "issuer": listed["issuer"]},
     ):
         with pytest.raises(ob3.CredentialError) as caught:

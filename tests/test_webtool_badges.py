@@ -397,9 +397,17 @@ def test_revocation_list_names_credentials_revoked_later(tmp_path: Path) -> None
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     before = response.get_json()
     assert before["id"] == status["id"] and before["issuer"] == BASE + "/badges/issuer"
-    assert before["revokedCredentials"] == [
-        {"id": ob3.credential_id(rows["revoked"]["id"]), "revocationReason": REVOKE_REASON}
-    ]
+    assert (
+        before["revokedCredentials"]
+        == before["revokedCredential"]
+        == [
+            {
+                "id": ob3.credential_id(rows["revoked"]["id"]),
+                "revoked": True,
+                "revocationReason": REVOKE_REASON,
+            }
+        ]
+    )
     for token in tokens.values():
         assert ob3.verify_credential(token, public, revocation_list=before)
 
@@ -412,8 +420,9 @@ def test_revocation_list_names_credentials_revoked_later(tmp_path: Path) -> None
     after = get(client, "/badges/revocations").get_json()
     assert {
         "id": ob3.credential_id(learner["id"]),
+        "revoked": True,
         "revocationReason": "Mentorship withdrawn",
-    } in after["revokedCredentials"]
+    } in after["revokedCredential"]
     assert ob3.credential_id(rows["mentor"]["id"]) not in {
         e["id"] for e in after["revokedCredentials"]
     }
