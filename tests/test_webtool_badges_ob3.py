@@ -122,6 +122,9 @@ def test_every_issued_credential_conforms(
         token = response.get_data(as_text=True)
         claims = pyjwt_verify(token, jwks)
         check_claims_against_body(claims)
+        # as 1EdTech's validator (ExternalProofProbe) does it: dereference the kid URL to a JWK
+        kid_jwk = fetch(client, jwt.get_unverified_header(token)["kid"]).get_json()
+        assert jwt.decode(token, jwt.PyJWK(kid_jwk).key, algorithms=["ES256"]) == claims
         body = {k: v for k, v in claims.items() if k not in JWT_CLAIMS}
         errors = sorted(validator.iter_errors(body), key=lambda e: list(e.path))
         assert not errors, (award["id"], [f"{list(e.path)}: {e.message}" for e in errors[:5]])
@@ -280,3 +283,44 @@ def test_key_rotation(db_url: str, tmp_path: Path) -> None:
     assert [k["kid"].rsplit("/", 1)[1] for k in jwks["keys"]] == [new_thumb]
     assert [r["thumbprint"] for r in store.signing_keys() if r["withdrawn"] is None] == [new_thumb]
     store.engine.dispose()
+
+
+def test_rs256_is_the_operators_choice(tmp_path: Path, validator: Any) -> None:
+    url, rows = badge_store(tmp_path, 20, seed=2)
+    private, _public = ob3.generate_key("RS256")
+    key = tmp_path / "rsa.pem"
+    key.write_bytes(private)
+    client = make_app(url, key).test_client()
+    token = fetch(client, f"/badges/credentials/{rows['learner']['id']}").get_data(as_text=True)
+    assert jwt.get_unverified_header(token)["alg"] == "RS256"
+    jwks = fetch(client, "/badges/issuer/jwks.json").get_json()
+    assert [(k["kty"], k["alg"]) for k in jwks["keys"]] == [("RSA", "RS256")]
+    claims = pyjwt_verify(token, jwks)
+    check_claims_against_body(claims)
+    assert validator.is_valid({k: v for k, v in claims.items() if k not in JWT_CLAIMS})
+
+
+def test_an_old_ed25519_key_is_refused_with_a_clear_message(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    url, rows = badge_store(tmp_path, 10, seed=4)
+    key = tmp_path / "old-ed25519.pem"
+    key.write_bytes(
+        Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    client = make_app(url, key).test_client()
+    with caplog.at_level("ERROR"):
+        response = fetch(client, f"/badges/credentials/{rows['learner']['id']}", 503)
+    assert "Ed25519" not in response.get_data(as_text=True)  # the reader sees a fixed message
+    assert any(
+        "Ed25519" in r.getMessage() and "ES256 or RS256" in r.getMessage() for r in caplog.records
+    )
+    # the rest of the badge works: the OB 2.0 assertion is served
+    fetch(client, f"/badges/assertions/{rows['learner']['id']}")
