@@ -833,27 +833,40 @@ class Store:
 
     # -- OB 3.0 signing keys ------------------------------------------------
 
+    def _ensure_signing_keys(self) -> None:
+        """Create the table a store made before it existed lacks (two workers may race)."""
+        try:
+            signing_keys.create(self.engine, checkfirst=True)
+        except sa.exc.DBAPIError:
+            if not sa.inspect(self.engine).has_table(signing_keys.name):
+                raise
+
     def remember_signing_key(self, thumbprint: str, alg: str, jwk: str) -> None:
         """Record a public key the tool signs with (once; a withdrawn key stays withdrawn).
 
         The table is created on first use, so a store made before it existed needs no
         migration step before the web tool signs.
         """
-        signing_keys.create(self.engine, checkfirst=True)
-        with self.engine.begin() as conn:
-            found = conn.execute(
-                sa.select(signing_keys.c.thumbprint).where(signing_keys.c.thumbprint == thumbprint)
-            ).first()
-            if found is None:
-                conn.execute(
-                    signing_keys.insert().values(
-                        thumbprint=thumbprint, alg=alg, jwk=jwk, first_used=_now()
+        self._ensure_signing_keys()
+        try:
+            with self.engine.begin() as conn:
+                found = conn.execute(
+                    sa.select(signing_keys.c.thumbprint).where(
+                        signing_keys.c.thumbprint == thumbprint
                     )
-                )
+                ).first()
+                if found is None:
+                    conn.execute(
+                        signing_keys.insert().values(
+                            thumbprint=thumbprint, alg=alg, jwk=jwk, first_used=_now()
+                        )
+                    )
+        except sa.exc.IntegrityError:
+            pass  # another web worker recorded the same key at the same moment
 
     def signing_keys(self) -> list[dict[str, Any]]:
         """Every recorded signing key, oldest first, withdrawn ones included."""
-        signing_keys.create(self.engine, checkfirst=True)
+        self._ensure_signing_keys()
         with self.engine.connect() as conn:
             query = sa.select(signing_keys).order_by(
                 signing_keys.c.first_used, signing_keys.c.thumbprint
@@ -862,7 +875,7 @@ class Store:
 
     def withdraw_signing_key(self, thumbprint: str) -> bool:
         """Take a retired key out of the JWKS; False when no such key is recorded."""
-        signing_keys.create(self.engine, checkfirst=True)
+        self._ensure_signing_keys()
         with self.engine.begin() as conn:
             done = conn.execute(
                 signing_keys.update()
@@ -877,13 +890,16 @@ class Store:
         Subject ids must be stable per recipient and reveal nothing without it; it lives with
         the awards it names, like `marker_key`.
         """
-        with self.engine.begin() as conn:
-            found = conn.execute(
-                sa.select(meta.c.value).where(meta.c.key == "ob3_subject_key")
-            ).scalar()
-            if found is None:
-                found = secrets.token_hex(32)
-                conn.execute(meta.insert().values(key="ob3_subject_key", value=found))
+        query = sa.select(meta.c.value).where(meta.c.key == "ob3_subject_key")
+        try:
+            with self.engine.begin() as conn:
+                found = conn.execute(query).scalar()
+                if found is None:
+                    found = secrets.token_hex(32)
+                    conn.execute(meta.insert().values(key="ob3_subject_key", value=found))
+        except sa.exc.IntegrityError:  # another worker made it first: use theirs
+            with self.engine.connect() as conn:
+                found = conn.execute(query).scalar()
         return str(found).encode("ascii")
 
 

@@ -324,3 +324,20 @@ def test_an_old_ed25519_key_is_refused_with_a_clear_message(
     )
     # the rest of the badge works: the OB 2.0 assertion is served
     fetch(client, f"/badges/assertions/{rows['learner']['id']}")
+
+
+def test_a_store_made_before_the_key_table_gets_it_on_first_signing(tmp_path: Path) -> None:
+    from bot import store as store_module
+
+    url, rows = badge_store(tmp_path, 10, seed=6)
+    store = Store(url)
+    store_module.signing_keys.drop(store.engine)  # as an older release left the store
+    key = write_key(tmp_path)
+    client = make_app(url, key).test_client()
+    token = fetch(client, f"/badges/credentials/{rows['learner']['id']}").get_data(as_text=True)
+    thumb = ob3.jwk_thumbprint(ob3.public_key_pem(key.read_bytes()))
+    assert [r["thumbprint"] for r in store.signing_keys()] == [thumb]
+    assert pyjwt_verify(token, fetch(client, "/badges/issuer/jwks.json").get_json())["sub"]
+    secret = store.subject_key()
+    assert secret == store.subject_key() and len(secret) == 64  # made once, then kept
+    store.engine.dispose()
