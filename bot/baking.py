@@ -254,3 +254,115 @@ def unbake_svg(svg: str) -> str:
             return _unescape(v.group(2))
         raise BakingError("openbadges:assertion element is empty")
     raise BakingError("no Open Badges data in this SVG")
+
+
+# -- Open Badges 3.0 ---------------------------------------------------------------------------
+# OB 3.0 §5.3 "File Format" (Baking): PNG carries one uncompressed iTXt chunk with keyword
+# ``openbadgecredential`` whose text is the compact JWS; SVG carries, directly after the root
+# tag, ``<openbadges:credential verify="JWS"/>`` in namespace ``https://purl.imsglobal.org/ob/v3p0``
+# (for a VC-JWT the token goes in the ``verify`` attribute, per the spec).
+
+OB3_KEYWORD = b"openbadgecredential"
+OB3_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
+_OB3_PREFIX_RE = re.compile(
+    r"""xmlns:([A-Za-z_][\w.-]*)\s*=\s*(["'])https://purl\.imsglobal\.org/ob/v3p0/?\2"""
+)
+
+
+def _is_credential_chunk(kind: bytes, data: bytes) -> bool:
+    return kind in (b"iTXt", b"tEXt", b"zTXt") and data.split(b"\x00", 1)[0] == OB3_KEYWORD
+
+
+def bake_credential_png(png: bytes, token: str) -> bytes:
+    """Return `png` carrying the OB 3.0 credential `token`, replacing any earlier one (the
+    spec allows the chunk once); an OB 2.0 ``openbadges`` chunk is left as it is."""
+    if not token:
+        raise BakingError("nothing to bake")
+    out = [PNG_SIGNATURE]
+    for kind, data, start, end in _chunks(png):
+        if _is_credential_chunk(kind, data):
+            continue
+        if kind == b"IEND":
+            out.append(
+                _chunk(b"iTXt", OB3_KEYWORD + b"\x00\x00\x00\x00\x00" + token.encode("utf-8"))
+            )
+        out.append(png[start:end])
+    return b"".join(out)
+
+
+def unbake_credential_png(png: bytes) -> str:
+    """The credential (compact JWS or JSON) baked into `png`; BakingError when none."""
+    for kind, data, _start, _end in _chunks(png):
+        if not _is_credential_chunk(kind, data):
+            continue
+        if kind != b"iTXt":
+            raise BakingError("an OB 3.0 credential must be in an iTXt chunk")
+        rest = data.split(b"\x00", 1)[1]
+        if len(rest) < 2 or rest[0] != 0:
+            raise BakingError("OB 3.0 credential chunks must not be compressed")
+        _lang, rest = _split_nul(rest[2:])
+        _translated, text = _split_nul(rest)
+        try:
+            return text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BakingError("iTXt text is not UTF-8") from exc
+    raise BakingError("no Open Badges 3.0 credential in this PNG")
+
+
+def _credential_element(svg: str, prefix: str, pos: int) -> tuple[int, int, int] | None:
+    """(element start, start-tag end, element end) of ``<prefix:credential …>``, or None."""
+    m = re.compile(rf"<{re.escape(prefix)}:credential(?=[\s>/]){_TAG_BODY}>", re.S).search(svg, pos)
+    if not m:
+        return None
+    if m.group(0).endswith("/>"):
+        return m.start(), m.end(), m.end()
+    close = re.compile(rf"</{re.escape(prefix)}:credential\s*>").search(svg, m.end())
+    if not close:
+        raise BakingError("unterminated credential element")
+    return m.start(), m.end(), close.end()
+
+
+def bake_credential_svg(svg: str, token: str) -> str:
+    """Return `svg` carrying the VC-JWT `token` in ``<openbadges:credential verify=…>``,
+    replacing any earlier credential (an OB 2.0 assertion is left as it is)."""
+    if not token:
+        raise BakingError("nothing to bake")
+    root = _root_tag(svg)
+    prefixes = [m.group(1) for m in _OB3_PREFIX_RE.finditer(root.group(0))]
+    for p in prefixes:
+        while (found := _credential_element(svg, p, root.end())) is not None:
+            svg = svg[: found[0]] + svg[found[2] :]
+    tag = root.group(0)
+    prefix = prefixes[0] if prefixes else "openbadges"
+    if not prefixes:
+        if re.search(r"""xmlns:openbadges\s*=""", tag):  # taken by OB 2.0's namespace
+            prefix = "openbadges3"
+        close = "/>" if tag.endswith("/>") else ">"
+        tag = tag[: -len(close)].rstrip() + f' xmlns:{prefix}="{OB3_NAMESPACE}"' + close
+    element = f'<{prefix}:credential verify="{_attr(token)}"></{prefix}:credential>'
+    if tag.endswith("/>"):
+        return (
+            svg[: root.start()] + tag[:-2].rstrip() + ">" + element + "</svg>" + svg[root.end() :]
+        )
+    return svg[: root.start()] + tag + element + svg[root.end() :]
+
+
+def unbake_credential_svg(svg: str) -> str:
+    """The credential baked into `svg`: the ``verify`` attribute (VC-JWT), else the text."""
+    root = _root_tag(svg)
+    for pm in _OB3_PREFIX_RE.finditer(root.group(0)):
+        found = _credential_element(svg, pm.group(1), root.end())
+        if found is None:
+            continue
+        start, tag_end, end = found
+        v = re.search(r"""\sverify\s*=\s*(["'])(.*?)\1""", svg[start:tag_end], re.S)
+        if v and v.group(2).strip():
+            return _unescape(v.group(2)).strip()
+        body = svg[tag_end:end]
+        body = body[: body.rfind("<")] if "<" in body else body
+        parts = re.split(r"(<!\[CDATA\[.*?\]\]>)", body, flags=re.S)
+        text = "".join(p[9:-3] if p.startswith("<![CDATA[") else _unescape(p) for p in parts)
+        if text.strip():
+            return text.strip()
+        raise BakingError("openbadges:credential element is empty")
+    raise BakingError("no Open Badges 3.0 credential in this SVG")

@@ -255,6 +255,19 @@ accounts = sa.Table(
     sa.Column("checked", sa.DateTime, nullable=False),
 )
 
+# The public OB 3.0 signing keys the web tool has signed with (RFC 7638 thumbprint, JWK
+# JSON), so the JWKS keeps every key that credentials already issued still need after the
+# operator rotates; `withdrawn` (UTC) takes a retired key out of the JWKS on purpose.
+signing_keys = sa.Table(
+    "signing_keys",
+    metadata,
+    sa.Column("thumbprint", Key(64), primary_key=True),
+    sa.Column("alg", Key(16), nullable=False),
+    sa.Column("jwk", sa.Text, nullable=False),
+    sa.Column("first_used", sa.DateTime, nullable=False),
+    sa.Column("withdrawn", sa.DateTime),
+)
+
 KIND_OF: dict[type, str] = {
     Signup: "signup",
     Offer: "offer",
@@ -816,6 +829,77 @@ class Store:
             if found is None:
                 found = secrets.token_hex(32)
                 conn.execute(meta.insert().values(key="marker_key", value=found))
+        return str(found).encode("ascii")
+
+    # -- OB 3.0 signing keys ------------------------------------------------
+
+    def _ensure_signing_keys(self) -> None:
+        """Create the table a store made before it existed lacks (two workers may race)."""
+        try:
+            signing_keys.create(self.engine, checkfirst=True)
+        except sa.exc.DBAPIError:
+            if not sa.inspect(self.engine).has_table(signing_keys.name):
+                raise
+
+    def remember_signing_key(self, thumbprint: str, alg: str, jwk: str) -> None:
+        """Record a public key the tool signs with (once; a withdrawn key stays withdrawn).
+
+        The table is created on first use, so a store made before it existed needs no
+        migration step before the web tool signs.
+        """
+        self._ensure_signing_keys()
+        try:
+            with self.engine.begin() as conn:
+                found = conn.execute(
+                    sa.select(signing_keys.c.thumbprint).where(
+                        signing_keys.c.thumbprint == thumbprint
+                    )
+                ).first()
+                if found is None:
+                    conn.execute(
+                        signing_keys.insert().values(
+                            thumbprint=thumbprint, alg=alg, jwk=jwk, first_used=_now()
+                        )
+                    )
+        except sa.exc.IntegrityError:
+            pass  # another web worker recorded the same key at the same moment
+
+    def signing_keys(self) -> list[dict[str, Any]]:
+        """Every recorded signing key, oldest first, withdrawn ones included."""
+        self._ensure_signing_keys()
+        with self.engine.connect() as conn:
+            query = sa.select(signing_keys).order_by(
+                signing_keys.c.first_used, signing_keys.c.thumbprint
+            )
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def withdraw_signing_key(self, thumbprint: str) -> bool:
+        """Take a retired key out of the JWKS; False when no such key is recorded."""
+        self._ensure_signing_keys()
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                signing_keys.update()
+                .where(signing_keys.c.thumbprint == thumbprint)
+                .values(withdrawn=_now())
+            )
+        return bool(done.rowcount)
+
+    def subject_key(self) -> bytes:
+        """The store's secret for OB 3.0 subject ids (``credentialSubject.id``), made once.
+
+        Subject ids must be stable per recipient and reveal nothing without it; it lives with
+        the awards it names, like `marker_key`.
+        """
+        query = sa.select(meta.c.value).where(meta.c.key == "ob3_subject_key")
+        try:
+            with self.engine.begin() as conn:
+                found = conn.execute(query).scalar()
+                if found is None:
+                    found = secrets.token_hex(32)
+                    conn.execute(meta.insert().values(key="ob3_subject_key", value=found))
+        except sa.exc.IntegrityError:  # another worker made it first: use theirs
+            with self.engine.connect() as conn:
+                found = conn.execute(query).scalar()
         return str(found).encode("ascii")
 
 

@@ -163,10 +163,16 @@ def page_url(wiki: LocalWiki, title: str) -> str:
 
 
 def signing_key(root: Path) -> Path:
-    """The demo's own OB 3.0 signing key (Ed25519), made once, readable by its owner only."""
+    """The demo's own OB 3.0 signing key (EC P-256, ES256), made once, readable by its owner
+    only; a key left by an older demo (Ed25519, no longer accepted) is replaced."""
     from bot import ob3
 
     path = root / "ob3-signing-key.pem"
+    if path.exists():
+        try:
+            ob3.load_private_key_file(path)
+        except ValueError:
+            path.unlink()
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:

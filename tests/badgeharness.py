@@ -137,7 +137,7 @@ def add_awards(store: Store) -> dict[str, dict[str, Any]]:
 
 
 def write_key(directory: Path) -> Path:
-    """A fresh Ed25519 key as the operator would keep it: a private PEM file, mode 600."""
+    """A fresh EC P-256 (ES256) key as the operator would keep it: a private PEM file, mode 600."""
     private, _public = ob3.generate_key()
     path = directory / "ob3-signing-key.pem"
     path.write_bytes(private)

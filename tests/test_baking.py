@@ -190,3 +190,79 @@ def test_svg_errors(svg: str) -> None:
     broken = baking.bake_svg(svg, "{}", URL).replace("]]>", "")
     with pytest.raises(baking.BakingError):
         baking.unbake_svg(broken)
+
+
+# -- Open Badges 3.0 (VC-JWT credential) ---------------------------------------------------------
+
+TOKEN = "eyJhbGciOiJFUzI1NiJ9.eyJpZCI6InVybjp1dWlkOjEifQ.c2lnbmF0dXJl"
+OTHER = "eyJhbGciOiJSUzI1NiJ9.eyJpZCI6InVybjp1dWlkOjIifQ.b3RoZXI"
+
+
+def test_ob3_png_chunk_layout_and_round_trip(png: bytes) -> None:
+    baked = baking.bake_credential_png(png, TOKEN)
+    found = [d for k, d in chunks(baked) if k == b"iTXt" and d.startswith(b"openbadgecredential")]
+    # keyword, NUL, compression flag 0 and method 0 (MUST NOT compress), empty language and
+    # translated keyword, then the compact JWS as text
+    assert found == [b"openbadgecredential\x00\x00\x00\x00\x00" + TOKEN.encode()]
+    assert [k for k, _ in chunks(baked)][-2:] == [b"iTXt", b"IEND"]
+    assert baking.unbake_credential_png(baked) == TOKEN
+    with pytest.raises(baking.BakingError):
+        baking.unbake_png(baked)  # not an OB 2.0 chunk
+
+
+def test_ob3_png_rebake_replaces_and_keeps_ob2(png: bytes) -> None:
+    both = baking.bake_credential_png(baking.bake_png(png, URL), TOKEN)
+    again = baking.bake_credential_png(both, OTHER)
+    keys = [d.split(b"\x00", 1)[0] for k, d in chunks(again) if k == b"iTXt"]
+    assert sorted(keys) == [b"openbadgecredential", b"openbadges"]  # one each
+    assert baking.unbake_credential_png(again) == OTHER
+    assert baking.unbake_png(again) == URL
+
+
+def test_ob3_png_errors(png: bytes) -> None:
+    with pytest.raises(baking.BakingError):
+        baking.unbake_credential_png(png)
+    with pytest.raises(baking.BakingError):
+        baking.bake_credential_png(png, "")
+    compressed = baking._chunk(  # a chunk the spec forbids, built by hand
+        b"iTXt", b"openbadgecredential\x00\x01\x00\x00\x00" + zlib.compress(TOKEN.encode())
+    )
+    iend = png.rindex(b"IEND") - 4
+    with pytest.raises(baking.BakingError, match="compressed"):
+        baking.unbake_credential_png(png[:iend] + compressed + png[iend:])
+
+
+def test_ob3_svg_layout_round_trip_and_rebake(svg: str) -> None:
+    baked = baking.bake_credential_svg(svg, TOKEN)
+    root_end = baked.index(">", baked.index("<svg")) + 1
+    assert 'xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0"' in baked[:root_end]
+    assert baked[root_end:].startswith(
+        f'<openbadges:credential verify="{TOKEN}"></openbadges:credential>'
+    )
+    assert baking.unbake_credential_svg(baked) == TOKEN
+    again = baking.bake_credential_svg(baked, OTHER)
+    assert again.count("openbadges:credential verify=") == 1
+    assert baking.unbake_credential_svg(again) == OTHER
+    with pytest.raises(baking.BakingError):
+        baking.unbake_credential_svg(svg)
+
+
+def test_ob3_svg_next_to_an_ob2_assertion(svg: str) -> None:
+    """The OB 2.0 prefix ``openbadges`` is taken by another namespace: a second prefix is used."""
+    ob2 = baking.bake_svg(svg, '{"id": "' + URL + '"}', URL)
+    both = baking.bake_credential_svg(ob2, TOKEN)
+    assert baking.unbake_credential_svg(both) == TOKEN
+    assert json.loads(baking.unbake_svg(both)) == {"id": URL}
+    assert 'xmlns:openbadges3="https://purl.imsglobal.org/ob/v3p0"' in both
+
+
+def test_ob3_svg_reads_other_prefixes_and_text_content() -> None:
+    doc = (
+        '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" '
+        "xmlns:ob='https://purl.imsglobal.org/ob/v3p0'><ob:credential>"
+        '<![CDATA[{"id": "urn:uuid:1"}]]></ob:credential></svg>'
+    )
+    assert baking.unbake_credential_svg(doc) == '{"id": "urn:uuid:1"}'
+    hostile = 'x"><script>alert(1)</script><x y="'
+    baked = baking.bake_credential_svg(doc, hostile)
+    assert "<script>" not in baked and baking.unbake_credential_svg(baked) == hostile

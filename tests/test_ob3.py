@@ -1,14 +1,22 @@
-"""Open Badges 3.0 credentials signed as VC-JWT (EdDSA): structure, sign/verify, tampering."""
+"""Open Badges 3.0 credentials signed as VC-JWT (ES256/RS256): structure, sign/verify, tampering.
+
+Forged and independently checked tokens go through PyJWT, a JOSE library the signing code
+(jwcrypto) does not use."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bot import ob3
 from bot import openbadges as ob
@@ -17,6 +25,7 @@ from bot.badge_rules import Award, award_id, default_catalog
 BASE = "https://skillmatch.toolforge.org"
 ALICE = "https://meta.wikimedia.org/wiki/User:Alice"
 KID = BASE + "/badges/issuer#key-1"
+SECRET = b"server-secret-for-subject-ids"
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +45,7 @@ def make_credential(kind: str = "learner", skill: str | None = "sparql") -> dict
         issuer_email="skillmatch@example.org",
         recipient_identity=ALICE,
         salt="pepper",
+        subject_secret=SECRET,
         evidence_urls=["https://meta.wikimedia.org/wiki/SkillMatch/Matches#M1"],
         lang="es",
         skill_label="SPARQL" if skill else None,
@@ -51,7 +61,8 @@ def b64json(segment: str) -> dict[str, Any]:
 
 def test_credential_structure() -> None:
     cred = make_credential()
-    assert cred["@context"] == [ob3.VC_CONTEXT, ob3.OB3_CONTEXT]
+    assert cred["@context"] == [ob3.VC_CONTEXT, ob3.OB3_CONTEXT, ob3.EXTENSIONS_CONTEXT]
+    assert cred["@context"][2] == "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
     assert cred["@context"][1].endswith("context-3.0.3.json")
     assert cred["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     assert cred["id"].startswith("urn:uuid:") and cred["id"] == make_credential()["id"]
@@ -60,6 +71,11 @@ def test_credential_structure() -> None:
     assert cred["validFrom"] == "2025-02-03T00:00:00Z"
     subject = cred["credentialSubject"]
     assert subject["type"] == ["AchievementSubject"]
+    assert subject["id"] == ob3.subject_id(SECRET, ALICE)
+    assert subject["id"] == make_credential()["credentialSubject"]["id"]  # stable
+    assert subject["id"].startswith("urn:uuid:") and "Alice" not in subject["id"]
+    assert subject["id"] != ob3.subject_id(b"another secret", ALICE)
+    assert subject["id"] != ob3.subject_id(SECRET, ALICE + "2")
     (ident,) = subject["identifier"]
     assert ident["hashed"] is True and ident["identityHash"] == ob.hash_identity(ALICE, "pepper")
     ach = subject["achievement"]
@@ -88,6 +104,7 @@ def test_general_class_and_mismatch() -> None:
             issuer_homepage="https://x.org",
             recipient_identity=ALICE,
             salt="s",
+            subject_secret=SECRET,
         )
 
 
@@ -96,24 +113,71 @@ def test_sign_and_verify(keys: tuple[bytes, bytes]) -> None:
     cred = make_credential()
     token = ob3.sign_credential(cred, private, KID)
     header, payload, sig = token.split(".")
-    assert b64json(header) == {"alg": "EdDSA", "typ": "JWT", "kid": KID}
+    assert b64json(header) == {"alg": "ES256", "typ": "JWT", "kid": KID}
     assert ob3.token_header(token)["kid"] == KID
     claims = b64json(payload)
     assert claims["iss"] == cred["issuer"]["id"]
     assert claims["jti"] == cred["id"]
     assert claims["nbf"] == int(datetime(2025, 2, 3, tzinfo=UTC).timestamp())
-    assert "sub" not in claims  # no credentialSubject.id: the recipient is hashed
-    assert len(base64.urlsafe_b64decode(sig + "==")) == 64
+    assert claims["sub"] == cred["credentialSubject"]["id"]
+    assert len(base64.urlsafe_b64decode(sig + "==")) == 64  # ES256: raw r || s
     got = ob3.verify_credential(token, public)
-    assert {k: v for k, v in got.items() if k not in ("iss", "jti", "nbf")} == cred
+    assert {k: v for k, v in got.items() if k not in ("iss", "jti", "nbf", "sub")} == cred
+    # an independent JOSE library agrees
+    assert jwt.decode(token, public, algorithms=["ES256"]) == got
+
+
+def test_rs256_when_the_operator_gives_an_rsa_key() -> None:
+    private, public = ob3.generate_key("RS256")
+    cred = make_credential()
+    token = ob3.sign_credential(cred, private, KID)
+    assert ob3.token_header(token)["alg"] == "RS256"
+    assert ob3.verify_credential(token, public)["sub"] == cred["credentialSubject"]["id"]
+    assert jwt.decode(token, public, algorithms=["RS256"])["jti"] == cred["id"]
+    jwk = ob3.public_jwk(public, KID)
+    assert jwk["kty"] == "RSA" and jwk["alg"] == "RS256" and jwk["e"] == "AQAB"
+    _es_private, es_public = ob3.generate_key()
+    with pytest.raises(ob3.CredentialError):  # an RS256 token never verifies with an EC key
+        ob3.verify_credential(token, es_public)
+
+
+def test_keys_that_are_refused_say_why(tmp_path: Path) -> None:
+    def pem(key: Any) -> bytes:
+        return bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+
+    path = tmp_path / "old.pem"
+    path.write_bytes(pem(Ed25519PrivateKey.generate()))
+    with pytest.raises(ob3.CredentialError, match=r"Ed25519.*ES256 or RS256.*P-256"):
+        ob3.load_private_key_file(path)
+    with pytest.raises(ob3.CredentialError, match="P-256"):
+        ob3.sign_credential(make_credential(), pem(ec.generate_private_key(ec.SECP384R1())), KID)
+    with pytest.raises(ob3.CredentialError, match="2048"):
+        ob3.sign_credential(make_credential(), pem(rsa.generate_private_key(65537, 1024)), KID)  # noqa: S505
 
 
 def test_public_key_helpers(keys: tuple[bytes, bytes], tmp_path: Path) -> None:
     private, public = keys
     assert ob3.public_key_pem(private) == public
     jwk = ob3.public_jwk(public, KID)
-    assert jwk["kty"] == "OKP" and jwk["crv"] == "Ed25519" and jwk["kid"] == KID
+    assert jwk["kty"] == "EC" and jwk["crv"] == "P-256" and jwk["kid"] == KID
+    assert jwk["alg"] == "ES256" and jwk["use"] == "sig"
     assert len(base64.urlsafe_b64decode(jwk["x"] + "=")) == 32
+    assert len(base64.urlsafe_b64decode(jwk["y"] + "=")) == 32
+    assert ob3.public_pem_from_jwk(jwk) == public
+    # RFC 7638 thumbprint, recomputed by hand from the required members in order
+    members = json.dumps(
+        {"crv": jwk["crv"], "kty": jwk["kty"], "x": jwk["x"], "y": jwk["y"]},
+        separators=(",", ":"),
+    )
+    digest = hashlib.sha256(members.encode()).digest()
+    assert ob3.jwk_thumbprint(public) == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    assert ob3.key_algorithm(private) == ob3.key_algorithm(public) == "ES256"
     path = tmp_path / "key.pem"
     path.write_bytes(private)
     assert ob3.load_private_key_file(path) == private
@@ -182,31 +246,36 @@ def test_structural_attacks(keys: tuple[bytes, bytes]) -> None:
 
 
 def test_claims_must_match_the_credential(keys: tuple[bytes, bytes]) -> None:
+    """Tokens forged with PyJWT and our key: right signature, lying claims, all refused."""
     private, public = keys
     cred = make_credential()
-    header = base64.urlsafe_b64encode(
-        json.dumps({"alg": "EdDSA", "typ": "JWT", "kid": KID}).encode()
-    ).rstrip(b"=")
-    from cryptography.hazmat.primitives import serialization
-
-    key = serialization.load_pem_private_key(private, None)
 
     def forge(payload: dict[str, Any]) -> str:
-        body = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=")
-        signing_input = header + b"." + body
-        sig = key.sign(signing_input)  # type: ignore[call-arg, union-attr]
-        return (signing_input + b"." + base64.urlsafe_b64encode(sig).rstrip(b"=")).decode()
+        return jwt.encode(payload, private, algorithm="ES256", headers={"kid": KID})
 
     good = json.loads(json.dumps({**cred, **{"iss": cred["issuer"]["id"], "jti": cred["id"]}}))
     good["nbf"] = int(datetime(2025, 2, 3, tzinfo=UTC).timestamp())
+    good["sub"] = cred["credentialSubject"]["id"]
     assert ob3.verify_credential(forge(good), public)["name"] == cred["name"]
-    for change in ({"iss": "https://evil.example"}, {"jti": "urn:uuid:x"}, {"nbf": 1}):
+    for change in (
+        {"iss": "https://evil.example"},
+        {"jti": "urn:uuid:x"},
+        {"nbf": 1},
+        {"sub": "urn:uuid:someone-else"},
+    ):
         with pytest.raises(ob3.CredentialError, match="claim"):
             ob3.verify_credential(forge({**good, **change}), public)
+    no_sub = {k: v for k, v in good.items() if k != "sub"}
+    no_sub["credentialSubject"] = {k: v for k, v in good["credentialSubject"].items() if k != "id"}
+    with pytest.raises(ob3.CredentialError, match="sub"):
+        ob3.verify_credential(forge(no_sub), public)
     with pytest.raises(ob3.CredentialError, match="verifiable credential"):
         ob3.verify_credential(forge({**good, "type": ["Thing"]}), public)
     with pytest.raises(ob3.CredentialError, match="context"):
         ob3.verify_credential(forge({**good, "@context": []}), public)
+    hs = jwt.encode(good, "shared-secret-guess-of-at-least-32-bytes", algorithm="HS256")
+    with pytest.raises(ob3.CredentialError, match="ES256"):
+        ob3.verify_credential(hs, public)
 
 
 def test_not_yet_valid_and_expired(keys: tuple[bytes, bytes]) -> None:
@@ -250,6 +319,7 @@ def make_award_credential(user: str) -> tuple[str, dict[str, Any]]:
         issuer_homepage="https://meta.wikimedia.org/wiki/SkillMatch",
         recipient_identity=ALICE,
         salt="pepper",
+        subject_secret=SECRET,
         skill_label="Lua",
     )
     return award.id, cred
@@ -264,18 +334,48 @@ def test_every_credential_points_at_the_revocation_list() -> None:
 
 def test_revocation_list_document() -> None:
     doc = ob3.revocation_list(BASE, [("b" * 32, "Mentorship withdrawn"), ("a" * 32, None)])
+    entries = sorted(
+        [
+            {
+                "id": ob3.credential_id("b" * 32),
+                "revoked": True,
+                "revocationReason": "Mentorship withdrawn",
+            },
+            {"id": ob3.credential_id("a" * 32), "revoked": True},
+        ],
+        key=lambda e: e["id"],
+    )
+    # both member names: the spec's prose (plural) and what 1EdTech's validator reads
     assert doc == {
         "id": BASE + "/badges/revocations",
         "issuer": ob.issuer_url(BASE),
-        "revokedCredentials": sorted(
-            [
-                {"id": ob3.credential_id("b" * 32), "revocationReason": "Mentorship withdrawn"},
-                {"id": ob3.credential_id("a" * 32)},
-            ],
-            key=lambda e: e["id"],
-        ),
+        "revokedCredential": entries,
+        "revokedCredentials": entries,
     }
     assert ob3.revocation_list(BASE, [])["revokedCredentials"] == []
+
+
+def test_revocation_as_1edtech_validator_reads_it(keys: tuple[bytes, bytes]) -> None:
+    """RevocationListProbe: ``revokedCredential`` entries whose ``revoked`` is true or absent."""
+    private, public = keys
+    award, cred = make_award_credential("Dave")
+    token = ob3.sign_credential(cred, private, KID)
+    published = ob3.revocation_list(BASE, [(award, "Spam")])
+    probe_view = [
+        e
+        for e in published["revokedCredential"]
+        if e["id"] == cred["id"] and e.get("revoked", True) is True
+    ]
+    assert probe_view == [{"id": cred["id"], "revoked": True, "revocationReason": "Spam"}]
+    base = {"id": published["id"], "issuer": published["issuer"]}
+    for only in ("revokedCredential", "revokedCredentials"):
+        with pytest.raises(ob3.CredentialRevokedError):
+            ob3.verify_credential(token, public, revocation_list={**base, only: probe_view})
+    not_revoked = {**base, "revokedCredential": [{"id": cred["id"], "revoked": False}]}
+    assert ob3.verify_credential(token, public, revocation_list=not_revoked)
+    either = {**base, "revokedCredential": [], "revokedCredentials": probe_view}
+    with pytest.raises(ob3.CredentialRevokedError):  # listed under either name: revoked
+        ob3.verify_credential(token, public, revocation_list=either)
 
 
 def test_verify_against_the_revocation_list(keys: tuple[bytes, bytes]) -> None:
@@ -305,7 +405,8 @@ def test_revocation_list_must_be_the_credentials_own(keys: tuple[bytes, bytes]) 
     other_site = ob3.revocation_list("https://elsewhere.example", [])
     for bad in (
         other_site,
-        {**listed, "revokedCredentials": []} | {"issuer": "https://evil.example/issuer"},
+        {**listed, "revokedCredentials": [], "revokedCredential": []}
+        | {"issuer": "https://evil.example/issuer"},
         {"id": listed["id"], "issuer": listed["issuer"]},
     ):
         with pytest.raises(ob3.CredentialError) as caught:

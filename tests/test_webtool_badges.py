@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
@@ -317,23 +317,29 @@ def test_unknown_assertion_is_404(client: FlaskClient) -> None:
 
 
 def pem_from_jwk(jwk: dict[str, Any]) -> bytes:
-    raw = base64.urlsafe_b64decode(jwk["x"] + "=" * (-len(jwk["x"]) % 4))
-    return Ed25519PublicKey.from_public_bytes(raw).public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    """The served JWK as a PEM, read by PyJWT (not the jwcrypto the tool exports it with)."""
+    key = jwt.PyJWK(jwk).key
+    return bytes(
+        key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
     )
 
 
 def test_credential_verifies_with_the_served_key(client: FlaskClient, world: World) -> None:
     row = world.rows["learner"]
     response = get(client, f"/badges/credentials/{row['id']}")
-    assert response.mimetype == "application/vc+jwt"
+    assert response.mimetype == "text/plain"  # OB 3.0 §5.3.1: SHOULD be text/plain
     token = response.get_data(as_text=True)
     kid = ob3.token_header(token)["kid"]
     assert kid.startswith(BASE + "/badges/issuer/keys/")
     jwk = get(client, kid).get_json()
-    assert jwk["kid"] == kid and jwk["kty"] == "OKP" and jwk["crv"] == "Ed25519"
+    assert jwk["kid"] == kid and jwk["kty"] == "EC" and jwk["crv"] == "P-256"
+    assert ob3.token_header(token)["alg"] == jwk["alg"] == "ES256"
     assert get(client, "/badges/issuer/jwks.json").get_json() == {"keys": [jwk]}
-    members = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": jwk["x"]}, separators=(",", ":"))
+    members = json.dumps(
+        {"crv": "P-256", "kty": "EC", "x": jwk["x"], "y": jwk["y"]}, separators=(",", ":")
+    )
     thumb = base64.urlsafe_b64encode(hashlib.sha256(members.encode()).digest()).rstrip(b"=")
     assert kid.rsplit("/", 1)[1] == thumb.decode()
 
@@ -391,9 +397,17 @@ def test_revocation_list_names_credentials_revoked_later(tmp_path: Path) -> None
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     before = response.get_json()
     assert before["id"] == status["id"] and before["issuer"] == BASE + "/badges/issuer"
-    assert before["revokedCredentials"] == [
-        {"id": ob3.credential_id(rows["revoked"]["id"]), "revocationReason": REVOKE_REASON}
-    ]
+    assert (
+        before["revokedCredentials"]
+        == before["revokedCredential"]
+        == [
+            {
+                "id": ob3.credential_id(rows["revoked"]["id"]),
+                "revoked": True,
+                "revocationReason": REVOKE_REASON,
+            }
+        ]
+    )
     for token in tokens.values():
         assert ob3.verify_credential(token, public, revocation_list=before)
 
@@ -406,8 +420,9 @@ def test_revocation_list_names_credentials_revoked_later(tmp_path: Path) -> None
     after = get(client, "/badges/revocations").get_json()
     assert {
         "id": ob3.credential_id(learner["id"]),
+        "revoked": True,
         "revocationReason": "Mentorship withdrawn",
-    } in after["revokedCredentials"]
+    } in after["revokedCredential"]
     assert ob3.credential_id(rows["mentor"]["id"]) not in {
         e["id"] for e in after["revokedCredentials"]
     }
@@ -426,13 +441,24 @@ def test_revocation_list_needs_no_signing_key(world: World) -> None:
     }
 
 
-def test_no_key_configured(world: World) -> None:
-    client = make_app(world, ob3_key_file="").test_client()
+def test_no_key_configured(world: World, tmp_path: Path) -> None:
     row = world.rows["learner"]
+    signed = make_app(world).test_client()
+    token = get(signed, f"/badges/credentials/{row['id']}").get_data(as_text=True)
+    client = make_app(world, ob3_key_file="").test_client()
     response = get(client, f"/badges/credentials/{row['id']}", 404)
     assert response.mimetype == "application/json"
     assert "has not configured a signing key" in response.get_json()["error"]["message"]
-    get(client, "/badges/issuer/jwks.json", 404)
+    # credentials signed before the key was removed stay checkable: their key stays published
+    keys = get(client, "/badges/issuer/jwks.json").get_json()
+    assert ob3.verify_credential(token, keys)["id"] == ob3.credential_id(row["id"])
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    Store(empty).create_schema()
+    get(
+        make_app(World(empty, {}, world.key), ob3_key_file="").test_client(),
+        "/badges/issuer/jwks.json",
+        404,
+    )
     page = get(client, f"/badges/awards/{row['id']}").get_data(as_text=True)
     assert "/badges/credentials/" not in page and "/badges/issuer/jwks.json" not in page
     assert assertion_path(row["id"], ".png") in page  # the rest of the page is all there
@@ -687,7 +713,7 @@ def test_head_works_for_documents(client: FlaskClient, world: World) -> None:
 def test_issuer_and_matches_page_come_from_the_operator_file() -> None:
     config = load_config(None, environ={})  # config/skillmatch.yaml, shared with the bot
     assert config.issuer_name == "SkillMatch (Wikimedia skill-sharing)"
-    assert config.issuer_email == "skillmatch@toolforge.org"
+    assert config.issuer_email == "skillmatch.badges@toolforge.org"
     assert config.issuer_url == "https://skillmatch.toolforge.org"
     assert config.wikis[0].matches_page == "Skill-sharing/Matches"
     assert config.ob3_key_file == ""

@@ -12,12 +12,14 @@ cache like every page.
 Routes (the contract's, ``../shared/spec/wiki-contract.md``; once published they never move):
 
     /badges/issuer                       Issuer profile (JSON-LD)
-    /badges/issuer/jwks.json             the OB 3.0 signing key as a JWK set
-    /badges/issuer/keys/<thumbprint>     that key as one JWK: the ``kid`` every credential names
+    /badges/issuer/profile               the issuer as an OB 3.0 Profile document
+    /badges/issuer/jwks.json             the OB 3.0 signing keys (active and earlier) as a JWK set
+    /badges/issuer/keys/<thumbprint>     one such key as a JWK: the ``kid`` a credential names
     /badges/classes/<class id>[.png|.svg]  BadgeClass (JSON-LD) and its image
     /badges/assertions/<id>[.png|.svg]   hosted Assertion (JSON-LD; 410 once revoked), baked images
     /badges/awards/<id>                  the human-readable, localized award page
-    /badges/credentials/<id>             the award as an OB 3.0 OpenBadgeCredential (VC-JWT)
+    /badges/credentials/<id>[.png|.svg]  the award as an OB 3.0 OpenBadgeCredential (VC-JWT,
+                                         text/plain), and baked into the badge image
     /badges/revocations                  the OB 3.0 revocation list every credential points at
 
 Published URLs never disappear: a class removed from ``config/badges.yaml`` after it was
@@ -30,8 +32,6 @@ never echoes its input. Error bodies are JSON with a localized, fixed message.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import logging
 import os
@@ -48,7 +48,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.wrappers.response import Response
 
-from bot import badge_rules, ob3
+from bot import badge_rules, baking, ob3
 from bot import openbadges as ob
 from bot.badge_rules import SKILL_PLACEHOLDER, Award, BadgeCatalog, BadgeKind, BadgeText
 from webtool import queries
@@ -76,7 +76,8 @@ _MAX_CLASS_ID = 128
 _THUMBPRINT = re.compile(r"^[A-Za-z0-9_-]{43}$")  # base64url SHA-256, RFC 7638
 IMAGE_TYPES: Mapping[str, str] = {"png": "image/png", "svg": "image/svg+xml"}
 JSON_TYPES = (ob.JSONLD_MIME, "application/json")
-VC_JWT_TYPE = "application/vc+jwt"
+# OB 3.0 §5.3.1 "Web Resource": a VC-JWT credential's Content-Type SHOULD be text/plain.
+VC_JWT_TYPE = "text/plain; charset=utf-8"
 # An assertion can be revoked at the next bot run, so documents about awards are kept briefly;
 # classes, images and the issuer change only with a deployment.
 AWARD_MAX_AGE = 300
@@ -221,36 +222,50 @@ def issuer_profile() -> Response:
     return ld_response(issuer_document(base_url()), max_age=STATIC_MAX_AGE)
 
 
+@bp.get("/issuer/profile")
+def issuer_profile_ob3() -> Response:
+    """The issuer as an OB 3.0 ``Profile`` (the one every credential embeds), at a stable URL."""
+    base = base_url()
+    issuer_document(base)  # the same checks as the OB 2.0 profile
+    who = issuer()
+    doc = ob3.issuer_profile_document(base, who.name, who.url, who.email)
+    return ld_response(doc, max_age=STATIC_MAX_AGE)
+
+
 # -- the OB 3.0 signing key --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class SigningKey:
-    """The operator's Ed25519 key, read once per process, and what verifiers need of it."""
+    """The operator's EC P-256 or RSA key, read once per process, and what verifiers need."""
 
     private_pem: bytes
     public_pem: bytes
     thumbprint: str
+    alg: str
 
     def kid(self, base: str) -> str:
-        return f"{base}/badges/issuer/keys/{self.thumbprint}"
+        return key_url(base, self.thumbprint)
 
     def jwk(self, base: str) -> dict[str, Any]:
         return ob3.public_jwk(self.public_pem, kid=self.kid(base))
 
 
+def key_url(base: str, thumbprint: str) -> str:
+    return f"{base}/badges/issuer/keys/{thumbprint}"
+
+
 def jwk_thumbprint(public_pem: bytes) -> str:
-    """RFC 7638 thumbprint: SHA-256 over the required members in lexicographic order."""
-    jwk = ob3.public_jwk(public_pem)
-    canonical = json.dumps(
-        {"crv": jwk["crv"], "kty": jwk["kty"], "x": jwk["x"]}, separators=(",", ":")
-    )
-    digest = hashlib.sha256(canonical.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    """RFC 7638 thumbprint (computed by the JOSE library): the key's name in its ``kid``."""
+    return ob3.jwk_thumbprint(public_pem)
 
 
 def signing_key() -> SigningKey:
-    """The configured key; 404 when none is configured, 503 when it cannot be used."""
+    """The configured key; 404 when none is configured, 503 when it cannot be used.
+
+    The first use in a process records the public key in the store, so the JWKS keeps
+    publishing it after the operator rotates to a new key (README, "Rotating the key").
+    """
     config = state().config
     path, pem = config.ob3_key_file, config.ob3_key
     if not (path or pem):
@@ -259,18 +274,33 @@ def signing_key() -> SigningKey:
     cache = "environment" if pem else path
     found = keys.get(cache)
     if found is None:
+        where = "from SKILLMATCH_OB3_KEY" if pem else path
         try:
             if pem:  # SKILLMATCH_OB3_KEY: a web service on Toolforge mounts no files
                 private = pem.encode("utf-8")
             else:
                 private = ob3.load_private_key_file(os.path.expanduser(path))
             public = ob3.public_key_pem(private)
+        except ob3.CredentialError as exc:  # our own words (e.g. an old Ed25519 key)
+            log.error("cannot use the OB 3.0 signing key %s: %s", where, exc)
+            raise BadgeProblem(503, "badge-credential-unavailable") from None
         except (OSError, ValueError, TypeError, UnsupportedAlgorithm) as exc:
             # The path is the operator's; the reason goes to the log, never to the reader.
-            where = "from SKILLMATCH_OB3_KEY" if pem else path
             log.error("cannot use the OB 3.0 signing key %s: %s", where, type(exc).__name__)
             raise BadgeProblem(503, "badge-credential-unavailable") from None
-        found = keys[cache] = SigningKey(private, public, jwk_thumbprint(public))
+        thumbprint = jwk_thumbprint(public)
+        alg = ob3.key_algorithm(public)
+        jwk = json.dumps(ob3.public_jwk(public), sort_keys=True, separators=(",", ":"))
+        store = state().store
+        store.remember_signing_key(thumbprint, alg, jwk)
+        if any(
+            r["thumbprint"] == thumbprint and r["withdrawn"] is not None
+            for r in store.signing_keys()
+        ):
+            # Its credentials were meant to stop verifying; signing new ones would undo that.
+            log.error("the OB 3.0 signing key %s was withdrawn: make a new key", where)
+            raise BadgeProblem(503, "badge-credential-unavailable")
+        found = keys[cache] = SigningKey(private, public, thumbprint, alg)
     return found
 
 
@@ -282,11 +312,36 @@ def has_signing_key() -> bool:
     return True
 
 
+def published_keys(base: str) -> dict[str, dict[str, Any]]:
+    """Thumbprint -> JWK of every key the JWKS publishes: the active one and every earlier
+    one the store recorded and the operator has not withdrawn (their credentials verify)."""
+    out: dict[str, dict[str, Any]] = {}
+    try:
+        active: SigningKey | None = signing_key()
+    except BadgeProblem:
+        active = None  # tokens signed earlier stay checkable without an active key
+    if active is not None:
+        out[active.thumbprint] = active.jwk(base)
+    for row in state().store.signing_keys():
+        thumb = str(row["thumbprint"])
+        if row["withdrawn"] is not None or thumb in out:
+            continue
+        try:
+            jwk = dict(json.loads(str(row["jwk"])))
+        except ValueError:
+            log.error("stored signing key %s is not JSON", thumb)
+            continue
+        out[thumb] = {**jwk, "kid": key_url(base, thumb)}
+    return out
+
+
 @bp.get("/issuer/jwks.json")
 def jwks() -> Response:
-    key = signing_key()
-    body = json.dumps({"keys": [key.jwk(base_url())]}, separators=(",", ":"))
-    return finish(Response(body, content_type="application/json"), STATIC_MAX_AGE)
+    keys = list(published_keys(base_url()).values())
+    if not keys:
+        raise BadgeProblem(404, "badge-credential-unconfigured")
+    body = json.dumps({"keys": keys}, separators=(",", ":"))
+    return finish(Response(body, content_type="application/json"), AWARD_MAX_AGE)
 
 
 @bp.get("/issuer/keys/<thumbprint>")
@@ -294,11 +349,11 @@ def public_key(thumbprint: str) -> Response:
     """The key a credential's ``kid`` names, as one JWK (what OB 3.0 verifiers dereference)."""
     if not _THUMBPRINT.match(thumbprint):
         not_found()
-    key = signing_key()
-    if thumbprint != key.thumbprint:
+    found = published_keys(base_url()).get(thumbprint)
+    if found is None:
         not_found()
-    body = json.dumps(key.jwk(base_url()), separators=(",", ":"))
-    return finish(Response(body, content_type="application/json"), STATIC_MAX_AGE)
+    body = json.dumps(found, separators=(",", ":"))
+    return finish(Response(body, content_type="application/json"), AWARD_MAX_AGE)
 
 
 # -- badge classes -----------------------------------------------------------------------------
@@ -504,11 +559,9 @@ def assertion(name: str) -> Response:
     return image_response(svg, ext, max_age=AWARD_MAX_AGE)
 
 
-@bp.get("/credentials/<award_id>")
-def credential(award_id: str) -> Response:
-    """The award as a signed OB 3.0 OpenBadgeCredential (compact JWS, EdDSA)."""
+def credential_token(row: Mapping[str, Any]) -> str:
+    """The award's signed OB 3.0 credential (compact JWS)."""
     key = signing_key()
-    row = load_award(award_id)
     if row["revoked"]:
         raise BadgeProblem(410, "badge-credential-revoked")
     base = base_url()
@@ -531,12 +584,31 @@ def credential(award_id: str) -> Response:
             lang=lang,
             skill_label=label_for(row["skill"], lang),
             skill_qid=qid_for(row["skill"]),
+            subject_secret=state().store.subject_key(),
         )
     except ValueError:
         log.exception("cannot build the credential of award %s", row["id"])
         raise BadgeProblem(503, "error-unavailable") from None
-    token = ob3.sign_credential(cred, key.private_pem, key.kid(base))
-    return finish(Response(token, content_type=VC_JWT_TYPE), AWARD_MAX_AGE)
+    return ob3.sign_credential(cred, key.private_pem, key.kid(base))
+
+
+@bp.get("/credentials/<name>")
+def credential(name: str) -> Response:
+    """The award as a signed OB 3.0 OpenBadgeCredential (compact JWS, ES256/RS256), or
+    baked into the badge image (``.png``: iTXt ``openbadgecredential``; ``.svg``:
+    ``<openbadges:credential verify=…>``), next to the OB 2.0 baked assertions."""
+    award_id, ext = split_ext(name)
+    row = load_award(award_id)
+    token = credential_token(row)
+    if ext is None:
+        return finish(Response(token, content_type=VC_JWT_TYPE), AWARD_MAX_AGE)
+    kind = kind_of(row)
+    if ext == "png":
+        png = baking.bake_credential_png(ob.class_png(kind), token)
+        return image_response(png, ext, max_age=AWARD_MAX_AGE)
+    lang = kind_lang(kind, tr.fallback_chain(doc_lang()))
+    svg = baking.bake_credential_svg(ob.class_svg(kind, lang, label_for(row["skill"], lang)), token)
+    return image_response(svg, ext, max_age=AWARD_MAX_AGE)
 
 
 @bp.get("/revocations")

@@ -14,8 +14,9 @@ configuration, never in globals. Layers, later ones win:
 
 Open Badges: the issuer profile comes from the operator file's ``badge_issuer`` (name, url,
 email; ``badge_issuer`` may also be given to ``create_app`` or in a web-tool-only file). The OB
-3.0 signing key is never in the repository: ``ob3_key_file`` names a PEM file (Ed25519,
-PKCS#8) through ``SKILLMATCH_OB3_KEY_FILE`` or the YAML's ``webtool:`` section.
+3.0 signing key is never in the repository: ``ob3_key_file`` names a PEM file (EC P-256 for
+ES256 or RSA for RS256, PKCS#8) through ``SKILLMATCH_OB3_KEY_FILE`` or the YAML's ``webtool:``
+section.
 
 Each wiki's signup page and preload pages (also per reader language) are set per wiki, so a
 local wiki can offer its own signup page in its own language.
