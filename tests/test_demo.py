@@ -9,6 +9,7 @@ the right recipient, the revoked ones reported revoked. SIGTERM then stops every
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -22,8 +23,15 @@ from urllib.parse import quote
 
 import pytest
 
+from bot import ob3
 from bot.store import Store
 from devtools.localwiki import WikiFarm, free_port
+from tests.test_webtool_badges_ob3 import (
+    JWT_CLAIMS,
+    check_claims_against_body,
+    pyjwt_verify,
+    schema_validator,
+)
 from tests.test_webtool_badges_validator import errors, validate_all
 
 pytestmark = [pytest.mark.wiki, pytest.mark.slow]
@@ -117,11 +125,30 @@ def test_demo_runs_and_every_badge_it_issued_validates(ob_python: Path, tmp_path
             else:
                 assert result["valid"] is True, (a["badge_class"], errors(result))
                 assert result["errorCount"] == 0, errors(result)
+        # Every OB 3.0 credential the demo issued: verified by an outside JOSE library
+        # (PyJWT) with the published JWKS, claims matching the body, the official
+        # AchievementCredential schema, and the revoked ones in the published list.
+        schema = schema_validator()
+        jwks = json.loads(_get(base + "/badges/issuer/jwks.json")[1])
+        revocations = json.loads(_get(base + "/badges/revocations")[1])
+        listed = {e["id"] for e in revocations["revokedCredential"] if e.get("revoked", True)}
+        for a in awards:
+            status, token = _get(f"{base}/badges/credentials/{a['id']}")
+            if a["revoked"]:
+                assert status == 410 and ob3.credential_id(a["id"]) in listed, a["id"]
+                continue
+            assert status == 200, a["id"]
+            claims = pyjwt_verify(token.decode("ascii"), jwks)
+            check_claims_against_body(claims)
+            body = {k: v for k, v in claims.items() if k not in JWT_CLAIMS}
+            assert not [e.message for e in schema.iter_errors(body)], a["id"]
+            assert body["id"] not in listed
         page_status, page = _get(f"{base}/badges/awards/{awards[0]['id']}?uselang=ar")
         assert page_status == 200 and b'dir="rtl"' in page
         print(
             f"\ndemo: {len(awards)} assertions through the validator, "
-            f"{len(awards) - len(revoked)} valid with 0 errors, {len(revoked)} revoked"
+            f"{len(awards) - len(revoked)} valid with 0 errors, {len(revoked)} revoked; "
+            f"as many OB 3.0 credentials verified and schema-valid"
         )
     finally:
         proc.send_signal(signal.SIGTERM)

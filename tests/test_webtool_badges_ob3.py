@@ -84,13 +84,18 @@ def check_claims_against_body(claims: dict[str, Any]) -> None:
     assert valid_from.tzinfo is not None and valid_from <= datetime.now(UTC)
 
 
-@pytest.fixture(scope="module")
-def validator() -> jsonschema.protocols.Validator:
+def schema_validator() -> jsonschema.protocols.Validator:
+    """The vendored AchievementCredential schema, as the draft it declares (2019-09)."""
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     assert cls is jsonschema.Draft201909Validator
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+@pytest.fixture(scope="module")
+def validator() -> jsonschema.protocols.Validator:
+    return schema_validator()
 
 
 @pytest.fixture(scope="module")
