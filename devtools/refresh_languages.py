@@ -1,9 +1,12 @@
-"""Refresh config/mediawiki-languages.json from the local MediaWiki install.
+"""Refresh config/mediawiki-languages.json and config/mediawiki-plurals.json from MediaWiki.
 
 The bot accepts every language code MediaWiki knows; rather than keep that list by hand, this
 script asks MediaWiki's own PHP for it (``Names::$names``, the deprecated and non-standard code
 mappings of ``LanguageCode``) and reads each language's ``$fallback`` chain from its
-``Messages*.php``. Run it after upgrading MediaWiki: ``python -m devtools.refresh_languages``.
+``Messages*.php``. The plural rules are MediaWiki's ``languages/data/plurals.xml`` (CLDR) with
+``plurals-mediawiki.xml`` overriding it per language, as ``LocalisationCache`` loads them, in the
+order MediaWiki numbers ``{{PLURAL:}}`` forms. Run it after upgrading MediaWiki:
+``python -m devtools.refresh_languages``.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ import json
 import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from bot.config import CONFIG_DIR
 
 MEDIAWIKI = Path("/usr/share/mediawiki")
 SNAPSHOT = CONFIG_DIR / "mediawiki-languages.json"
+PLURALS = CONFIG_DIR / "mediawiki-plurals.json"
 
 _PHP = r"""
 require $argv[1] . '/includes/languages/data/Names.php';
@@ -62,14 +67,45 @@ def snapshot(mediawiki: Path = MEDIAWIKI) -> dict[str, object]:
     return data
 
 
+def plural_rules(mediawiki: Path = MEDIAWIKI) -> dict[str, list[list[str]]]:
+    """Per locale, its (category, CLDR condition) pairs in MediaWiki's order, ``other`` left out.
+
+    Like ``LocalisationCache::loadPluralFile``: locales split on spaces, samples (``@integer``…)
+    dropped, and a later file replaces a locale's rules.
+    """
+    rules: dict[str, list[list[str]]] = {}
+    for name in ("plurals.xml", "plurals-mediawiki.xml"):
+        # The local MediaWiki install's own data files, not untrusted input.
+        root = ET.parse(mediawiki / "languages" / "data" / name).getroot()  # noqa: S314
+        for ruleset in root.iter("pluralRules"):
+            pairs = [
+                [str(rule.get("count")), (rule.text or "").split("@")[0].strip()]
+                for rule in ruleset.iter("pluralRule")
+                if rule.get("count") != "other"
+            ]
+            for code in (ruleset.get("locales") or "").split(" "):
+                if code:
+                    rules[code] = pairs
+    return rules
+
+
+def _write(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "utf-8")
+
+
 def main(argv: list[str]) -> int:
-    target = Path(argv[0]) if argv else SNAPSHOT
+    """Write both snapshots (into the directory ``argv[0]`` if given, else config/)."""
+    directory = Path(argv[0]) if argv else CONFIG_DIR
     data = snapshot()
-    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    target.write_text(text, encoding="utf-8")
+    _write(directory / SNAPSHOT.name, data)
+    rules = plural_rules()
+    _write(directory / PLURALS.name, {"version": data["version"], "rules": rules})
     names = data["names"]
     assert isinstance(names, dict)
-    print(f"{target}: {len(names)} language codes (MediaWiki {data['version']})")
+    print(
+        f"{directory}: {len(names)} language codes, plural rules for {len(rules)} "
+        f"(MediaWiki {data['version']})"
+    )
     return 0
 
 

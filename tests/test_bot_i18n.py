@@ -295,7 +295,9 @@ CLDR = {
     # CLDR categories of 0, 1, 2, 3, 11, 100 (MediaWiki's data: no "many" for French millions).
     "en": ("other", "one", "other", "other", "other", "other"),
     "fr": ("one", "one", "other", "other", "other", "other"),
-    "ja": ("other", "other", "other", "other", "other", "other"),
+    # Japanese has only "other", and MediaWiki 1.39 then applies English rules
+    # (Language::getCompiledPluralRules; tests/test_plurals_mediawiki.py checks it on MediaWiki).
+    "ja": ("other", "one", "other", "other", "other", "other"),
     "ar": ("zero", "one", "two", "few", "many", "other"),
     "es": ("other", "one", "other", "other", "other", "other"),
 }
@@ -310,7 +312,7 @@ def test_plural_categories_match_cldr(lang: str) -> None:
 
 def test_plural_category_order_is_mediawikis() -> None:
     assert plurals.categories("ar") == ("zero", "one", "two", "few", "many", "other")
-    assert plurals.categories("ja") == ("other",)
+    assert plurals.categories("ja") == ("one", "other")  # MediaWiki: empty rules → English
     assert plurals.categories("fr") == plurals.categories("en") == ("one", "other")
     assert plurals.categories("ru") == ("one", "few", "many", "other")
     assert plurals.categories("he") == ("one", "two", "many", "other")
