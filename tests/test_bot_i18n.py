@@ -498,7 +498,7 @@ def test_talk_page_notification_in_japanese() -> None:
     assert body.startswith("さくら さん、こんにちは。SkillMatch により、")
     assert "[[User:Bob|Bob]] さん" in body
     assert core().taxonomy.label("sparql", "ja") in body
-    assert "共通の言語: ja、en" in body and "時差 2 時間" in body
+    assert "共通の言語: 日本語、英語" in body and "時差 2 時間" in body
     assert (
         "[[Wikipedia:スキル共有/登録]]" in body
         and "[[Wikipedia:スキル共有/マッチング#M3F2A9C01BD]]" in body
@@ -540,7 +540,7 @@ def test_talk_page_notifications_in_arabic() -> None:
     # The award URL is followed by a space, or the next word would become part of the link.
     assert "https://example.org/badges/awards/A1 " in body
     reasons = [render.reason_text(msgs, r, label("ar")) for r in MATCH["reasons"]]
-    assert reasons[1] == "لغتان مشتركتان: ja، en"
+    assert reasons[1] == "لغتان مشتركتان: اليابانية، الإنجليزية"  # names, not codes
     assert reasons[2] == "فارق التوقيت ساعتان"
 
 
