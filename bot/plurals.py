@@ -9,8 +9,10 @@ MediaWiki (``Language::convertPlural``) picks a form in two steps:
    clamped to the last form given (so ``{{PLURAL:$1|one|other}}`` still works in Arabic, and a
    single form is used for every number).
 
-The rules below are MediaWiki's own data (``languages/data/plurals.xml``, which is CLDR 26, plus
-``plurals-mediawiki.xml``), because translators on translatewiki.net write forms in the order
+The rules are MediaWiki's own data (``languages/data/plurals.xml``, which is CLDR 26, plus
+``plurals-mediawiki.xml``, copied to ``config/mediawiki-plurals.json`` by
+``devtools/refresh_languages.py``), evaluated with babel's ``PluralRule``, because
+translators on translatewiki.net write forms in the order
 MediaWiki expects. Newer CLDR releases added a ``many`` category for millions to French,
 Spanish, Italian and Portuguese; MediaWiki has no slot for it, so neither do we.
 
@@ -21,10 +23,15 @@ visible fraction digits, ``f``/``t`` the fraction digits with/without trailing z
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+
+from babel.plural import PluralRule
 
 CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 
@@ -68,148 +75,77 @@ def operands(value: Decimal) -> Operands:
     )
 
 
-def _is(x: Decimal, lo: int, hi: int | None = None) -> bool:
-    """CLDR ``x = lo..hi``: an integral value within the range."""
-    hi = lo if hi is None else hi
-    return x == x.to_integral_value() and lo <= x <= hi
+_DATA = Path(__file__).resolve().parent.parent / "config" / "mediawiki-plurals.json"
 
 
-def _other(o: Operands) -> str:
-    return "other"
+@lru_cache(maxsize=1)
+def _rules() -> dict[str, tuple[tuple[str, PluralRule], ...]]:
+    """Each locale's rules, one babel ``PluralRule`` per category, in MediaWiki's order.
+
+    One rule per category (rather than one ``PluralRule`` for all) because MediaWiki takes the
+    first category whose condition holds, in file order; babel would sort them.
+    """
+    raw = json.loads(_DATA.read_text(encoding="utf-8"))["rules"]
+    return {
+        str(code): tuple((str(cat), PluralRule({str(cat): str(cond)})) for cat, cond in pairs)
+        for code, pairs in raw.items()
+    }
 
 
-def _one_i1_v0(o: Operands) -> str:  # en, de, it, nl, sv, sw, ur, ca, gl, fi, et …
-    return "one" if o.i == 1 and o.v == 0 else "other"
+# Languages whose MediaWiki class overrides convertPlural: LanguageKsh reads forms as
+# one|other|zero (padding missing ones with the last).
+_FORM_ORDER: Mapping[str, tuple[str, ...]] = {"ksh": ("one", "other", "zero")}
 
 
-def _one_n1(o: Operands) -> str:  # es, tr, el, hu, bg, nb …
-    return "one" if o.n == 1 else "other"
+@lru_cache(maxsize=1)
+def _order() -> dict[str, tuple[str, ...]]:
+    order = {code: (*(c for c, _ in rules), "other") for code, rules in _rules().items()}
+    order.update(_FORM_ORDER)
+    return order
 
-
-def _one_i01(o: Operands) -> str:  # fr, hy, ff, kab
-    return "one" if o.i in (0, 1) else "other"
-
-
-def _one_i0_or_n1(o: Operands) -> str:  # hi, bn, fa, gu, kn, mr, am, zu
-    return "one" if o.i == 0 or o.n == 1 else "other"
-
-
-def _one_n01(o: Operands) -> str:  # pa, ln, mg, ti, wa, ak, bh, bho …; and pt (n = 0..2, n != 2)
-    return "one" if _is(o.n, 0, 1) else "other"
-
-
-def _arabic(o: Operands) -> str:
-    if o.n == 0:
-        return "zero"
-    if o.n == 1:
-        return "one"
-    if o.n == 2:
-        return "two"
-    if _is(o.n % 100, 3, 10):
-        return "few"
-    if _is(o.n % 100, 11, 99):
-        return "many"
-    return "other"
-
-
-def _hebrew(o: Operands) -> str:
-    if o.i == 1 and o.v == 0:
-        return "one"
-    if o.i == 2 and o.v == 0:
-        return "two"
-    if o.v == 0 and not _is(o.n, 0, 10) and o.n % 10 == 0:
-        return "many"
-    return "other"
-
-
-def _east_slavic(o: Operands) -> str:  # ru, uk
-    if o.v != 0:
-        return "other"
-    if o.i % 10 == 1 and o.i % 100 != 11:
-        return "one"
-    if 2 <= o.i % 10 <= 4 and not 12 <= o.i % 100 <= 14:
-        return "few"
-    return "many"
-
-
-def _polish(o: Operands) -> str:
-    if o.v != 0:
-        return "other"
-    if o.i == 1:
-        return "one"
-    if 2 <= o.i % 10 <= 4 and not 12 <= o.i % 100 <= 14:
-        return "few"
-    return "many"
-
-
-def _czech(o: Operands) -> str:  # cs, sk
-    if o.v != 0:
-        return "many"
-    if o.i == 1:
-        return "one"
-    if 2 <= o.i <= 4:
-        return "few"
-    return "other"
-
-
-Rule = Callable[[Operands], str]
-
-# (locales, categories in MediaWiki's form order, rule) as grouped in MediaWiki's plurals.xml.
-_GROUPS: tuple[tuple[str, tuple[str, ...], Rule], ...] = (
-    (
-        "bm bo dz id ig ii in ja jbo jv jw kde kea km ko lkt lo ms my nqo root sah ses sg th to "
-        "vi wo yo zh",
-        ("other",),
-        _other,
-    ),
-    ("am bn fa gu hi kn mr zu", ("one", "other"), _one_i0_or_n1),
-    ("ff fr hy kab", ("one", "other"), _one_i01),
-    ("ast ca de en et fi fy gl it ji nl sv sw ur yi", ("one", "other"), _one_i1_v0),
-    ("ak bh bho guw ln mg nso pa pt ti wa", ("one", "other"), _one_n01),
-    (
-        "af asa az bem bez bg brx cgg chr ckb dv ee el eo es eu fo fur gsw ha haw hu jgo jmc ka "
-        "kaj kcg kk kkj kl ks ksb ku ky lb lg mas mgo ml mn nah nb nd ne nn nnh no nr ny nyn om "
-        "or os pap ps rm rof rwk saq seh sn so sq ss ssy st syr ta te teo tig tk tn tr ts ug uz "
-        "ve vo vun wae xh xog",
-        ("one", "other"),
-        _one_n1,
-    ),
-    ("he iw", ("one", "two", "many", "other"), _hebrew),
-    ("ru uk", ("one", "few", "many", "other"), _east_slavic),
-    ("pl", ("one", "few", "many", "other"), _polish),
-    ("cs sk", ("one", "few", "many", "other"), _czech),
-    ("ar", CATEGORIES, _arabic),
-)
-
-_RULES: dict[str, Rule] = {}
-_ORDER: dict[str, tuple[str, ...]] = {}
-for _locales, _order, _rule in _GROUPS:
-    for _code in _locales.split():
-        _RULES[_code] = _rule
-        _ORDER[_code] = _order
 
 #: Categories in the order MediaWiki expects ``{{PLURAL:}}`` forms, per language with rules.
-PLURAL_ORDER: Mapping[str, tuple[str, ...]] = _ORDER
-
-# Languages without rules of their own that MediaWiki gives their fallback's rules.
-_RULE_FALLBACKS: Mapping[str, str] = {"arz": "ar", "ary": "ar", "aeb": "ar", "simple": "en"}
+PLURAL_ORDER: Mapping[str, tuple[str, ...]] = _order()
 
 
+@lru_cache(maxsize=2048)
 def rules_language(lang: str) -> str:
-    """The language whose rules apply: ``pt-br`` → ``pt``, ``arz`` → ``ar``, unknown → ``en``."""
-    code = lang.strip().lower().replace("_", "-")
-    while code:
-        if code in _RULES:
-            return code
-        if code in _RULE_FALLBACKS:
-            return _RULE_FALLBACKS[code]
-        code = code.rpartition("-")[0]
+    """The language whose rules apply, found the way MediaWiki 1.39 finds them.
+
+    ``LocalisationCache`` gives a language its own rules, else the first rules (even an empty
+    list) along its fallback chain and English; ``Language::getCompiledPluralRules`` then treats
+    an empty list as none and walks the fallback chain again. So ``pt-br`` → ``pt``,
+    ``arz`` → ``ar``, and languages whose only category is ``other`` (``ja``, ``zh``, ``id``…)
+    end up with English rules: that is what MediaWiki renders, so translators' forms are read the
+    same way here. A code MediaWiki does not know (not in ``Names.php``: ``fil``, ``iw``,
+    ``xx``) gets English rules there, even when the plural files name it; so it does here.
+    """
+    from bot import languages
+
+    code = languages.canonical(lang)
+    if code not in languages.mediawiki().names:
+        return "en"
+    chain = [code, *languages.fallback_chain(code), "en"]
+    for candidate in chain:
+        item = _cache_item(candidate)
+        if item is not None and _rules()[item]:
+            return item
     return "en"
+
+
+def _cache_item(code: str) -> str | None:
+    """Whose rules ``LocalisationCache`` stores for ``code``: the first along its chain, or None."""
+    from bot import languages
+
+    for candidate in (code, *languages.fallback_chain(code), "en"):
+        if candidate in _rules():
+            return candidate
+    return None
 
 
 def categories(lang: str) -> tuple[str, ...]:
     """The language's plural categories, in MediaWiki's ``{{PLURAL:}}`` form order."""
-    return _ORDER[rules_language(lang)]
+    return _order()[rules_language(lang)]
 
 
 def plural_category(lang: str, value: object) -> str:
@@ -217,7 +153,10 @@ def plural_category(lang: str, value: object) -> str:
     n = number(value)
     if n is None:
         return "other"
-    return _RULES[rules_language(lang)](operands(n))
+    for category, rule in _rules()[rules_language(lang)]:
+        if rule(abs(n)) == category:
+            return category
+    return "other"
 
 
 def select(lang: str, value: object, forms: Sequence[str]) -> str:

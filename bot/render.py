@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from bot import langnames
 from bot.i18n import Messages
 from bot.models import Problem
 from bot.needsmap import ALL, NeedsRow
@@ -195,7 +196,9 @@ def needs_map_page(
                 ],
                 (
                     [
-                        esc(getattr(r, dim)),
+                        esc(
+                            langnames.name(r.lang, msgs.lang) if dim == "lang" else getattr(r, dim)
+                        ),
                         esc(label(r.skill)),
                         *figures(r),
                         suggestion_text(msgs, r.suggestion.code, r.suggestion.params),
@@ -310,7 +313,7 @@ def reason_text(
     if key == "level_fits":
         return msgs("skillmatch-reason-level_fits", skills("skills"))
     if key == "shares_language":
-        langs = [str(x) for x in p.get("languages") or []]
+        langs = [langnames.name(str(x), msgs.lang) for x in p.get("languages") or []]
         return msgs("skillmatch-reason-shares_language", esc(join_list(langs, msgs)), len(langs))
     if key == "same_community":
         return msgs("skillmatch-reason-same_community", esc(p.get("community", "")))

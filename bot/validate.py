@@ -280,8 +280,14 @@ def _language_list(value: str) -> tuple[tuple[str, ...], tuple[Issue, ...]]:
     for item in split_list(value):
         code = languages.normalize(item)
         if not languages.is_known(code):
-            issues.append(_issue("bad-language", item))
-        elif code not in out:
+            hint = languages.suggestion(code)
+            if hint:
+                issues.append(_issue("bad-language-suggest", item, hint))
+            else:
+                issues.append(_issue("bad-language", item))
+            continue
+        code = languages.canonical(code)  # be-x-old → be-tarask
+        if code not in out:
             out.append(code)
     return tuple(out), tuple(issues)
 

@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from bot import languages
 from bot.config import CONFIG_DIR
 from bot.taxonomy import Taxonomy
 
@@ -62,7 +63,7 @@ BULK_PREFIX = "Skill-sharing/Signups/Batch "
 #: The kinds of mistakes the dataset plants, and the problem code each yields.
 BAD_KINDS: dict[str, str] = {
     "typo-skill": "unknown-skill-suggest",
-    "bad-language": "bad-language",
+    "bad-language": "bad-language",  # or bad-language-suggest when a hint exists ("eng")
     "offline-no-region": "offline-without-region",
     "negative-capacity": "negative-number",
     "malformed": "malformed-template",
@@ -577,7 +578,8 @@ class _Factory:
             wrong = {"ja": "日本語", "ar": "عربي", "es": "español", "fr": "français"}.get(
                 p.lang, self.rng.choice(["eng", "english", "jp", "sp"])
             )
-            return w.sep.join([*p.languages[:1], wrong]), "bad-language"
+            code = "bad-language-suggest" if languages.suggestion(wrong) else "bad-language"
+            return w.sep.join([*p.languages[:1], wrong]), code
         return w.sep.join(p.languages), ""
 
     # -- entries

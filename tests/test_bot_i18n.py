@@ -295,7 +295,9 @@ CLDR = {
     # CLDR categories of 0, 1, 2, 3, 11, 100 (MediaWiki's data: no "many" for French millions).
     "en": ("other", "one", "other", "other", "other", "other"),
     "fr": ("one", "one", "other", "other", "other", "other"),
-    "ja": ("other", "other", "other", "other", "other", "other"),
+    # Japanese has only "other", and MediaWiki 1.39 then applies English rules
+    # (Language::getCompiledPluralRules; tests/test_plurals_mediawiki.py checks it on MediaWiki).
+    "ja": ("other", "one", "other", "other", "other", "other"),
     "ar": ("zero", "one", "two", "few", "many", "other"),
     "es": ("other", "one", "other", "other", "other", "other"),
 }
@@ -310,7 +312,7 @@ def test_plural_categories_match_cldr(lang: str) -> None:
 
 def test_plural_category_order_is_mediawikis() -> None:
     assert plurals.categories("ar") == ("zero", "one", "two", "few", "many", "other")
-    assert plurals.categories("ja") == ("other",)
+    assert plurals.categories("ja") == ("one", "other")  # MediaWiki: empty rules → English
     assert plurals.categories("fr") == plurals.categories("en") == ("one", "other")
     assert plurals.categories("ru") == ("one", "few", "many", "other")
     assert plurals.categories("he") == ("one", "two", "many", "other")
@@ -496,7 +498,7 @@ def test_talk_page_notification_in_japanese() -> None:
     assert body.startswith("さくら さん、こんにちは。SkillMatch により、")
     assert "[[User:Bob|Bob]] さん" in body
     assert core().taxonomy.label("sparql", "ja") in body
-    assert "共通の言語: ja、en" in body and "時差 2 時間" in body
+    assert "共通の言語: 日本語、英語" in body and "時差 2 時間" in body
     assert (
         "[[Wikipedia:スキル共有/登録]]" in body
         and "[[Wikipedia:スキル共有/マッチング#M3F2A9C01BD]]" in body
@@ -538,7 +540,7 @@ def test_talk_page_notifications_in_arabic() -> None:
     # The award URL is followed by a space, or the next word would become part of the link.
     assert "https://example.org/badges/awards/A1 " in body
     reasons = [render.reason_text(msgs, r, label("ar")) for r in MATCH["reasons"]]
-    assert reasons[1] == "لغتان مشتركتان: ja، en"
+    assert reasons[1] == "لغتان مشتركتان: اليابانية، الإنجليزية"  # names, not codes
     assert reasons[2] == "فارق التوقيت ساعتان"
 
 

@@ -55,7 +55,9 @@ def test_entry_nested_in_another_template_is_found() -> None:
     [
         ("{{Skill signup|user=A|wants=Sparq|languages=en}}", "unknown-skill-suggest"),
         ("{{Skill signup|user=A|wants=Qwertyuiop zzz|languages=en}}", "unknown-skill"),
-        ("{{Skill signup|user=A|wants=Lua|languages=english}}", "bad-language"),
+        ("{{Skill signup|user=A|wants=Lua|languages=english}}", "bad-language-suggest"),
+        ("{{Skill signup|user=A|wants=Lua|languages=eng}}", "bad-language-suggest"),
+        ("{{Skill signup|user=A|wants=Lua|languages=qqqx}}", "bad-language"),
         ("{{Skill signup|user=A|wants=Lua|languages=en|timezone=UTC+25}}", "bad-timezone"),
         ("{{Skill signup|user=A|wants=Lua|languages=en|timezone=Mars/Olympus}}", "bad-timezone"),
         ("{{Skill signup|user=A|wants=Lua|languages=en|format=offline}}", "offline-without-region"),

@@ -908,3 +908,25 @@ def test_tool_works_without_a_taxonomy(plain_app: Flask) -> None:
     assert client.get("/skills").status_code == 200
     assert '<span dir="auto">' in body  # ids stand in for labels
     assert client.get("/communities").status_code == 200
+
+
+def test_person_page_names_languages_never_bare_codes(client: FlaskClient, store_url: str) -> None:
+    from bot import langnames, languages
+
+    with Store(store_url).engine.connect() as conn:
+        name = conn.execute(
+            sa.text("SELECT username FROM awards WHERE skill IS NOT NULL ORDER BY id LIMIT 1")
+        ).scalar_one()
+    pages = {}
+    for uselang in ("en", "fr"):
+        body = html(client, f"/people/{quote(name.replace(' ', '_'))}?uselang={uselang}")
+        cells = re.findall(r"<dt>[^<]*</dt><dd>((?:<bdi>[^<]*</bdi>[^<]*)+)</dd>", body)
+        shown = [n for cell in cells for n in re.findall(r"<bdi>([^<]*)</bdi>", cell)]
+        assert shown, "the page lists the person's languages"
+        assert not [n for n in shown if languages.is_known(n)], shown
+        pages[uselang] = shown
+    by_english = {langnames.name(c, "en"): c for c in languages.mediawiki().names}
+    codes = [by_english[n] for n in pages["en"] if n in by_english]
+    assert codes, pages
+    for code in codes:  # the same languages, named in French this time
+        assert langnames.name(code, "fr") in pages["fr"], (code, pages)

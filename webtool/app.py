@@ -103,6 +103,7 @@ def create_app(
         wikidata_url=context.wikidata_url,
         autonyms=tr.AUTONYMS,
         lang_name=context.lang_name,
+        lang_names=context.lang_names,
         suggestion=context.suggestion,
         table_id=context.table_id,
     )

@@ -17,7 +17,7 @@ import flask
 from markupsafe import Markup
 from werkzeug.exceptions import BadRequest
 
-from bot import languages
+from bot import langnames, languages
 from bot.store import Store
 from webtool import translations as tr
 from webtool.cache import RunCache
@@ -121,9 +121,13 @@ def in_lang(text: str, code: str) -> Markup:
 
 
 def lang_name(code: str) -> str:
-    """A language code with its autonym when we know it: ``日本語 (ja)``."""
-    name = tr.AUTONYMS.get(code)
-    return f"{name} ({code})" if name else code
+    """A language in the reader's language with its autonym: ``Japanese (日本語)``, never a code."""
+    return langnames.label(code, choice().code) if code else code
+
+
+def lang_names(codes: Sequence[str]) -> list[str]:
+    """Languages named for the reader (lists in tables): ``French``, ``Wolof``."""
+    return [langnames.name(c, choice().code) for c in codes]
 
 
 def url(endpoint: str, **values: Any) -> str:

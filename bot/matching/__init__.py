@@ -53,6 +53,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from bot import languages
 from bot.gcpause import paused_gc
 from bot.matching.mentors import FULL_LIMIT, SHORTLIST, SolverError, assign_mentors
 from bot.matching.model import (
@@ -102,6 +103,12 @@ def _dedupe(items: tuple[str, ...]) -> tuple[str, ...]:
     return items if len(set(items)) == len(items) else tuple(dict.fromkeys(items))
 
 
+def _langs(items: tuple[str, ...]) -> tuple[str, ...]:
+    """Languages as matching compares them: ``de-formal`` is German, ``zh-tw`` reads ``zh-hant``."""
+    keyed = tuple(dict.fromkeys(languages.match_key(g) for g in items))
+    return items if keyed == items else keyed
+
+
 def _check_levels(x: Learner | Mentor) -> None:
     for skill, level in x.levels.items():
         if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 4:
@@ -111,7 +118,7 @@ def _check_levels(x: Learner | Mentor) -> None:
 def _clean_learner(x: Learner) -> Learner:
     """Duplicates in lists would skew the 'covered / wanted' fractions."""
     _check_levels(x)
-    w, g, m = _dedupe(x.wants), _dedupe(x.languages), _dedupe(x.methods)
+    w, g, m = _dedupe(x.wants), _langs(x.languages), _dedupe(x.methods)
     if w is x.wants and g is x.languages and m is x.methods:
         return x
     return replace(x, wants=w, languages=g, methods=m)
@@ -125,14 +132,14 @@ def _without(x: Learner, own: set[str]) -> Learner:
 
 def _clean_mentor(x: Mentor) -> Mentor:
     _check_levels(x)
-    o, g, m = _dedupe(x.offers), _dedupe(x.languages), _dedupe(x.methods)
+    o, g, m = _dedupe(x.offers), _langs(x.languages), _dedupe(x.methods)
     if o is x.offers and g is x.languages and m is x.methods and x.capacity >= 0:
         return x
     return replace(x, offers=o, languages=g, methods=m, capacity=max(0, x.capacity))
 
 
 def _clean_peer(x: Peer) -> Peer:
-    w, o, g = _dedupe(x.wants), _dedupe(x.offers), _dedupe(x.languages)
+    w, o, g = _dedupe(x.wants), _dedupe(x.offers), _langs(x.languages)
     if w is x.wants and o is x.offers and g is x.languages:
         return x
     return replace(x, wants=w, offers=o, languages=g)
