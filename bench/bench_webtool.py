@@ -1,6 +1,8 @@
 """Benchmark the web tool as Toolforge runs it: gunicorn on loopback, 10,000 participants.
 
-Builds a SQLite store with ``webtool.sampledata`` (through the bot's write path), starts the
+For each backend (SQLite, then a private local MariaDB server from ``devtools.localmariadb``:
+ToolsDB's engine, over TCP as on Toolforge) builds the store with ``webtool.sampledata``
+(through the bot's write path), starts the
 same gunicorn command as the ``Procfile`` on a free 127.0.0.1 port, warms the caches, then
 drives it with a bounded load client (processes × threads, one keep-alive ``http.client``
 connection each; a fixed number of requests and a time limit) and prints requests per second
@@ -9,6 +11,7 @@ JSON ≥ 1,000 req/s with p99 < 50 ms, HTML ≥ 300 req/s. The client runs on th
 as the server, so the figures are a floor.
 
     python -m bench.bench_webtool [--people 10000] [--requests 20000] [--seconds 60]
+                                  [--backends sqlite,mariadb]
 """
 
 from __future__ import annotations
@@ -155,27 +158,19 @@ def wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 60) 
     raise RuntimeError("gunicorn did not become healthy")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--people", type=int, default=10_000)
-    parser.add_argument("--requests", type=int, default=20_000, help="per scenario")
-    parser.add_argument("--seconds", type=float, default=60.0, help="time limit per scenario")
-    parser.add_argument("--processes", type=int, default=2, help="load client processes")
-    parser.add_argument("--threads", type=int, default=4, help="connections per client process")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    args = parser.parse_args(argv)
-
+def run_backend(backend: str, store_url: str, args: argparse.Namespace) -> None:
+    """Fill the store at ``store_url``, serve it with gunicorn, print each scenario's figures."""
     from bot.store import Store
     from webtool import sampledata
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-webtool-"))
     proc: subprocess.Popen[bytes] | None = None
     try:
-        store_url = f"sqlite:///{tmp / 'bench.db'}"
         started = time.perf_counter()
-        summary = sampledata.populate(Store(store_url), args.people, seed=1)
+        store = Store(store_url)
+        summary = sampledata.populate(store, args.people, seed=1)
+        store.engine.dispose()
         print(
-            f"store: {args.people} participants, {len(summary['matches'])} matches, "
+            f"[{backend}] store: {args.people} participants, {len(summary['matches'])} matches, "
             f"{len(summary['events'])} events ({time.perf_counter() - started:.1f} s to build)"
         )
         port = free_port()
@@ -229,14 +224,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             *(f"/people/{p}" for p in people),
         ]
         print(
-            f"server: gunicorn gthread, {args.workers} workers x 4 threads on 127.0.0.1:{port}; "
-            f"client: {args.processes} processes x {args.threads} keep-alive connections; "
-            f"{os.cpu_count()} CPUs shared"
+            f"[{backend}] server: gunicorn gthread, {args.workers} workers x 4 threads on "
+            f"127.0.0.1:{port}; client: {args.processes} processes x {args.threads} keep-alive "
+            f"connections; {os.cpu_count()} CPUs shared"
         )
+        # Warm both workers on every scenario before measuring any, which also lets a freshly
+        # loaded server finish its background work (InnoDB purge and flush after the bulk load).
+        for paths in (api, pages):
+            load(port, paths * 2, len(paths) * 2 * 4, args.processes, args.threads, args.seconds)
         for name, paths in (("JSON API", api), ("HTML pages", pages)):
-            load(
-                port, paths * 2, len(paths) * 2 * 4, args.processes, args.threads, args.seconds
-            )  # warm both workers
             result = load(port, paths, args.requests, args.processes, args.threads, args.seconds)
             rate_target, p99_target = TARGETS[name]
             verdict = (
@@ -248,10 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             target = f">= {rate_target:,.0f} req/s" + (
                 f", p99 < {p99_target:.0f} ms" if p99_target else ""
             )
-            print(report(name, result, f"{verdict} target: {target}"))
+            print(f"[{backend}] " + report(name, result, f"{verdict} target: {target}"))
         # Cache misses: person pages nobody asked for yet (a query and a render each).
         warmed = set(people)
-        cold = [quote(p) for p in summary["people"] if quote(p) not in warmed][:3000]
+        cold = [quote(p) for p in summary["people"] if quote(p) not in warmed][: args.cold]
         result = load(
             port,
             [f"/people/{p}" for p in cold],
@@ -260,8 +256,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.threads,
             args.seconds,
         )
-        print(report("cold pages", result, "uncached /people/<name>, no target"))
-        return 0
+        print(f"[{backend}] " + report("cold pages", result, "uncached /people/<name>, no target"))
+        cold_api = [quote(p) for p in summary["people"] if quote(p) not in warmed][
+            args.cold : 2 * args.cold
+        ]
+        result = load(
+            port,
+            [f"/api/v1/people/{p}" for p in cold_api],
+            len(cold_api),
+            args.processes,
+            args.threads,
+            args.seconds,
+        )
+        print(
+            f"[{backend}] "
+            + report("cold JSON", result, "uncached /api/v1/people/<name>, no target")
+        )
     finally:
         if proc is not None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -269,6 +279,38 @@ def main(argv: Sequence[str] | None = None) -> int:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=20_000, help="per scenario")
+    parser.add_argument("--seconds", type=float, default=60.0, help="time limit per scenario")
+    parser.add_argument("--processes", type=int, default=2, help="load client processes")
+    parser.add_argument("--threads", type=int, default=4, help="connections per client process")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--cold", type=int, default=3000, help="uncached person requests")
+    parser.add_argument(
+        "--backends",
+        default="sqlite,mariadb",
+        help="comma-separated: sqlite, mariadb (a private local MariaDB server, ToolsDB's engine)",
+    )
+    args = parser.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-webtool-"))
+    try:
+        for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
+            if backend == "sqlite":
+                run_backend(backend, f"sqlite:///{tmp / 'bench.db'}", args)
+            elif backend == "mariadb":
+                from devtools.localmariadb import LocalMariaDB
+
+                with LocalMariaDB.start(tmp / "mariadb") as db:
+                    run_backend(backend, db.url, args)
+            else:
+                parser.error(f"unknown backend {backend!r}")
+        return 0
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything SkillMatch needs on a fresh Debian 12 machine, as root; fast when done.
 # Debian packages: MediaWiki + PHP (local test wikis), MariaDB (ToolsDB stand-in), Chromium
-# (browser tests). Python: .venv from requirements-dev.txt; .venv-ob for the Open Badges validator.
+# (browser tests), Node's npm (axe-core for the accessibility test). Python: .venv from requirements-dev.txt; .venv-ob for the Open Badges validator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +11,7 @@ missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]})); then
   echo "install-deps: installing Debian packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -32,4 +33,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 if [ -x devtools/setup-ob-validator.sh ] || [ -f devtools/setup-ob-validator.sh ]; then
   bash devtools/setup-ob-validator.sh
+fi
+# axe-core (the accessibility engine tests/test_webtool_axe.py injects), pinned, outside git.
+AXE_VERSION=4.10.3
+axe_pkg=build/axe/node_modules/axe-core/package.json
+if [ ! -f "$axe_pkg" ] || ! grep -q "\"version\": \"$AXE_VERSION\"" "$axe_pkg"; then
+  npm install --no-save --no-audit --no-fund --prefix build/axe "axe-core@$AXE_VERSION"
 fi

@@ -11,14 +11,24 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from functools import cache
 from typing import Any
 
 import flask
 from werkzeug.exceptions import NotFound
 
 from webtool import queries
-from webtool.context import bool_param, choice, int_param, skill_text, state, text_param
+from webtool.context import (
+    BadParam,
+    bool_param,
+    choice,
+    int_param,
+    skill_text,
+    state,
+    text_param,
+)
 from webtool.openapi import MAX_LIMIT, MAX_OFFSET, openapi_document
 from webtool.pages import (
     cached,
@@ -60,6 +70,10 @@ def label(skill_id: str) -> dict[str, Any]:
 
 
 def paging() -> tuple[int, int]:
+    # An empty number is a 400 here (the document declares integers); HTML forms may send one.
+    for name in ("limit", "offset"):
+        if flask.request.args.get(name) == "":
+            raise BadParam(name)
     return int_param("limit", 100, 1, MAX_LIMIT), int_param("offset", 0, 0, MAX_OFFSET)
 
 
@@ -182,7 +196,42 @@ def status() -> flask.Response:
 @bp.get("/openapi.json")
 def openapi() -> flask.Response:
     base = state().config.base_url or flask.request.host_url.rstrip("/")
-    return json_response(("openapi", base), lambda: openapi_document(base))
+
+    def build() -> dict[str, Any]:
+        f = facets()
+        skill_facets = {"lang": f.languages, "community": f.communities, "region": f.regions}
+        return openapi_document(base, skill_facets, cached(("needs-facets",), queries.needs_facets))
+
+    return json_response(("openapi", base), build)
+
+
+@cache
+def _declared_query_params() -> dict[str, frozenset[str]]:
+    """Each documented path's query parameter names (the data-independent part of the document)."""
+    doc = openapi_document("")
+    return {
+        path: frozenset(p["name"] for p in item["get"].get("parameters", []) if p["in"] == "query")
+        for path, item in doc["paths"].items()
+    }
+
+
+_RULE_VAR = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+@bp.before_request
+def known_params_only() -> None:
+    """A query parameter the document does not declare is a 400 naming it, as a bad value is:
+    a misspelt filter (``stat=active``) must not silently return everything, and the document
+    stays the whole contract. ``uselang`` is accepted everywhere (it only picks labels)."""
+    rule = flask.request.url_rule
+    if rule is None:
+        return
+    declared = _declared_query_params().get(_RULE_VAR.sub(r"{\1}", rule.rule))
+    if declared is None:
+        return
+    for name in flask.request.args:
+        if name not in declared and name != "uselang":
+            raise BadParam(name)
 
 
 # -- CSV ------------------------------------------------------------------------------------------

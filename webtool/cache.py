@@ -43,6 +43,10 @@ class RunCache:
         with self._lock:
             if self._check_seconds > 0 and now - self._checked_at < self._check_seconds:
                 return
+            if self._check_seconds > 0:
+                # One thread asks the store; under load the others keep answering from the
+                # cache instead of all sending the same query at once.
+                self._checked_at = now
         key = self._key_source()
         with self._lock:
             self._checked_at = now

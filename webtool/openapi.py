@@ -6,6 +6,7 @@ one commit; the tests check every ``$ref`` resolves and every API route is descr
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from bot.models import METHODS
@@ -54,25 +55,70 @@ _INT = {"type": "integer"}
 _STRS = {"type": "array", "items": _STR}
 
 
-def openapi_document(base_url: str) -> dict[str, Any]:
+def _known(values: Collection[str] | None) -> dict[str, Any]:
+    """A filter that accepts only values present in the data (else 400): the document lists them
+    when it is served, so a client (or a property test) knows exactly what is accepted."""
+    if values is None:
+        return _STR
+    return {"type": "string", "enum": ["", *sorted(set(values) - {""})]}
+
+
+def openapi_document(
+    base_url: str,
+    skill_facets: Mapping[str, Collection[str]] | None = None,
+    needs_facets: Mapping[str, Collection[str]] | None = None,
+) -> dict[str, Any]:
+    """The document; with ``skill_facets``/``needs_facets`` (the values the data holds now, per
+    filter) the data-dependent filters are enums of exactly what the API accepts."""
+    sf = dict(skill_facets or {})
+    nf = dict(needs_facets or {})
     uselang = _param(
         "uselang",
         "query",
         "Language of skill labels (MediaWiki code); falls back along its chain to English.",
         _STR,
     )
-    lang = _param(
-        "lang", "query", "Only entries in this language (a code present in the data).", _STR
-    )
-    community = _param("community", "query", "Only entries of this community.", _STR)
-    region = _param("region", "query", "Only entries of this region.", _STR)
+
+    def lang(values: Collection[str] | None) -> dict[str, Any]:
+        return _param(
+            "lang",
+            "query",
+            "Only entries in this language (a code present in the data; any other is a 400);"
+            " empty means no filter.",
+            _known(values),
+        )
+
+    def community(values: Collection[str] | None) -> dict[str, Any]:
+        return _param(
+            "community",
+            "query",
+            "Only entries of this community (one present in the data; any other is a 400);"
+            " empty means no filter.",
+            _known(values),
+        )
+
+    def region(values: Collection[str] | None) -> dict[str, Any]:
+        return _param(
+            "region",
+            "query",
+            "Only entries of this region (one present in the data; any other is a 400);"
+            " empty means no filter.",
+            _known(values),
+        )
+
     method = _param(
         "method",
         "query",
         "Only entries preferring or offering this method; empty means no filter.",
         {"type": "string", "enum": ["", *METHODS]},
     )
-    skill = _param("skill", "query", "Only this skill id.", _STR)
+    skill = _param(
+        "skill",
+        "query",
+        "Only this skill id (one present in the needs map; any other is a 400); empty means no"
+        " filter.",
+        _known(nf.get("skill")),
+    )
     limit = _param(
         "limit",
         "query",
@@ -116,6 +162,11 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             responses["404"] = _NOT_FOUND
         return {"get": {"summary": summary, "parameters": params, "responses": responses}}
 
+    needs_filters = [
+        community(nf.get("community")),
+        lang(nf.get("lang")),
+        region(nf.get("region")),
+    ]
     csv_ok = {
         "description": "CSV, UTF-8 with a header row; text that starts like a formula gets a '",
         "content": {"text/csv": {"schema": _STR}},
@@ -123,7 +174,13 @@ def openapi_document(base_url: str) -> dict[str, Any]:
     paths = {
         "/api/v1/skills": get(
             "Skills with counts of learners, sharers, needs, resources and events",
-            [uselang, lang, community, region, method],
+            [
+                uselang,
+                lang(sf.get("lang")),
+                community(sf.get("community")),
+                region(sf.get("region")),
+                method,
+            ],
             _ok("SkillList", "Skills"),
         ),
         "/api/v1/skills/{skill_id}": get(
@@ -140,7 +197,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         ),
         "/api/v1/needs": get(
             "Cells of the needs map, highest gap first",
-            [skill, community, lang, region, limit, offset, uselang],
+            [skill, *needs_filters, limit, offset, uselang],
             _ok("NeedsPage", "Needs map cells"),
         ),
         "/api/v1/matches": get(
@@ -151,9 +208,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
         "/api/v1/events": get(
             "Trainings and events with attendee counts", [uselang], _ok("Events", "Events")
         ),
-        "/api/v1/needs.csv": get(
-            "The needs map as CSV", [skill, community, lang, region, uselang], csv_ok
-        ),
+        "/api/v1/needs.csv": get("The needs map as CSV", [skill, *needs_filters, uselang], csv_ok),
         "/api/v1/matches.csv": get("All matches as CSV", [state, kind, paused], csv_ok),
         "/api/v1/status": {
             "get": {
