@@ -24,7 +24,7 @@ import yaml
 from bot import config as cfgmod
 from bot import guard
 from devtools.seed import append_as
-from tests.wikirun import WikiRun, write_config
+from tests.wikirun import WikiRun, crashed, write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -161,15 +161,6 @@ def sentinel() -> Iterator[tuple[int, list[int]]]:
     stop.set()
     thread.join()
     server.close()
-
-
-def crashed(proc: subprocess.CompletedProcess[str]) -> bool:
-    """Died of an uncaught exception: a failed run's last word is not the bot's own line.
-    (Pywikibot logs the tracebacks of faults it caught and retried; those are no crash.)"""
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    if "Exiting due to uncaught exception" in proc.stderr:
-        return True
-    return proc.returncode != 0 and not (lines and lines[-1].startswith("python -m bot"))
 
 
 def run_bot(config: Path, port: int, tmp: Path) -> subprocess.CompletedProcess[str]:

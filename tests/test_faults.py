@@ -23,7 +23,7 @@ from bot import messages
 from bot.wiki import READ_TRIES
 from devtools.seed import append_as
 from tests.faultproxy import FaultProxy
-from tests.wikirun import WikiRun, kill_loop, write_config
+from tests.wikirun import WikiRun, crashed, kill_loop, slow_writes_env, write_config
 
 pytestmark = pytest.mark.wiki
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,15 +62,6 @@ TABLES = (
     "awards",
     "people",
 )
-
-
-def crashed(proc: subprocess.CompletedProcess[str]) -> bool:
-    """Died of an uncaught exception: a failed run's last word is not the bot's own line.
-    (Pywikibot logs the tracebacks of faults it caught and retried; those are no crash.)"""
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    if "Exiting due to uncaught exception" in proc.stderr:
-        return True
-    return proc.returncode != 0 and not (lines and lines[-1].startswith("python -m bot"))
 
 
 def populate(wiki: Any, w: WikiRun) -> list[str]:
@@ -300,18 +291,6 @@ def test_a_page_the_wiki_withholds_is_skipped_reported_and_kept(meta_wiki, tmp_p
     assert _store_rows(store, f"SELECT 1 FROM entries WHERE owner = '{newcomer}'")  # noqa: S608
     problems = meta_wiki.client("Admin").text(w.title("Problems")) or ""
     assert "could not be read this run" not in problems
-
-
-def slow_writes_env(tmp: Path) -> dict[str, str]:
-    """Pywikibot at one save a second, so the delivery phase lasts long enough to be hit."""
-    src = Path(os.environ["PYWIKIBOT_DIR"])
-    dst = tmp / "pywikibot-slow"
-    shutil.copytree(
-        src, dst, ignore=shutil.ignore_patterns("*.lwp", "logs", "apicache*", "throttle.ctrl")
-    )
-    with (dst / "user-config.py").open("a", encoding="utf-8") as fh:
-        fh.write("\nput_throttle = 1\nmaxthrottle = 10\n")
-    return {**os.environ, "PYWIKIBOT_DIR": str(dst)}
 
 
 def test_a_killed_run_is_marked_killed_on_the_next_start(meta_wiki, tmp_path: Path) -> None:
