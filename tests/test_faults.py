@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +171,19 @@ def bot(config: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+def bot_behind_failing(
+    wiki: Any, w: WikiRun, tmp: Path, fails: Callable[[bytes], bool]
+) -> tuple[subprocess.CompletedProcess[str], int]:
+    """One `python -m bot run` on `w`'s pages through the fault proxy, which answers 503 to
+    every request `fails` picks and passes the rest. Returns the process and how many
+    requests were failed."""
+    config = faulty_config(w, tmp / "config.yaml")
+    with FaultProxy(wiki.base_url, share=0, seed=1, always=fails) as proxy:
+        proc = bot(config, proxied_env(tmp, proxy.url))
+        failed = proxy.counts["always"]
+    return proc, failed
+
+
 def test_a_third_of_requests_failing_never_crashes_and_a_clean_run_converges(
     meta_wiki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -269,10 +283,7 @@ def test_a_page_the_wiki_withholds_is_skipped_reported_and_kept(meta_wiki, tmp_p
     def history_of_offers(request: bytes) -> bool:
         return b"rvdir=older" in request and asks_for_it.search(request) is not None
 
-    config = faulty_config(w, tmp_path / "config.yaml")
-    with FaultProxy(meta_wiki.base_url, share=0, seed=1, always=history_of_offers) as proxy:
-        proc = bot(config, proxied_env(tmp_path, proxy.url))
-        withheld = proxy.counts["always"]
+    proc, withheld = bot_behind_failing(meta_wiki, w, tmp_path, history_of_offers)
     assert proc.returncode == 0 and not crashed(proc), proc.stderr[-3000:]
     # The batch, then the page alone: each READ_TRIES times by the bot, each of those
     # retried by Pywikibot (max_retries = 2 in the harness): 2 * 3 * 3.
@@ -377,10 +388,8 @@ def test_a_wiki_that_stops_answering_stops_the_run_as_partial(meta_wiki, tmp_pat
     def listing(request: bytes) -> bool:
         return b"allpages" in request
 
-    config = faulty_config(w, tmp_path / "config.yaml")
-    with FaultProxy(meta_wiki.base_url, share=0, seed=1, always=listing) as proxy:
-        proc = bot(config, proxied_env(tmp_path, proxy.url))
-        assert proxy.counts["always"] >= 2
+    proc, failed = bot_behind_failing(meta_wiki, w, tmp_path, listing)
+    assert failed >= 2
     assert proc.returncode == 5 and not crashed(proc), proc.stderr[-3000:]
     report = json.loads(proc.stdout)
     assert report["stopped"].startswith("gather: ") and report["edits"] == 0
@@ -406,10 +415,8 @@ def test_a_wiki_that_does_not_say_who_is_logged_in_stops_the_run_as_partial(
     def userinfo(request: bytes) -> bool:
         return b"meta=userinfo" in request
 
-    config = faulty_config(w, tmp_path / "config.yaml")
-    with FaultProxy(meta_wiki.base_url, share=0, seed=1, always=userinfo) as proxy:
-        proc = bot(config, proxied_env(tmp_path, proxy.url))
-        assert proxy.counts["always"] >= 2
+    proc, failed = bot_behind_failing(meta_wiki, w, tmp_path, userinfo)
+    assert failed >= 2
     assert proc.returncode == 5 and not crashed(proc), proc.stderr[-3000:]
     assert "the default site did not answer" in proc.stderr
     assert json.loads(proc.stdout)["stopped"].startswith("gather: ")
@@ -443,10 +450,8 @@ def test_accounts_the_wiki_will_not_look_up_wait_and_the_run_goes_on(
     def account_lookup(request: bytes) -> bool:
         return b"list=users" in request
 
-    config = faulty_config(w, tmp_path / "config.yaml")
-    with FaultProxy(meta_wiki.base_url, share=0, seed=1, always=account_lookup) as proxy:
-        proc = bot(config, proxied_env(tmp_path, proxy.url))
-        assert proxy.counts["always"] == READ_TRIES * 3  # the bot's tries, Pywikibot's each
+    proc, failed = bot_behind_failing(meta_wiki, w, tmp_path, account_lookup)
+    assert failed == READ_TRIES * 3  # the bot's tries, Pywikibot's each
     assert proc.returncode == 0 and not crashed(proc), proc.stderr[-3000:]
     assert "could not look up 1 accounts" in proc.stderr
     assert _store_rows(store, "SELECT id, state FROM matches ORDER BY id") == matches
