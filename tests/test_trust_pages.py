@@ -113,6 +113,15 @@ def assert_nothing_lost(
     return text
 
 
+def run_again_nothing_lost(
+    wiki: LocalWiki, w: WikiRun, before: Before, reason: str
+) -> tuple[str, Runner]:
+    """The run after the hostile edit: `assert_nothing_lost`, with `reason` on the problems
+    page. Returns that page's text and the run's runner."""
+    report, _, runner = w.run()
+    return assert_nothing_lost(wiki, w, before, report, runner, reason), runner
+
+
 def assert_quiet(w: WikiRun, before: Before) -> None:
     """One more run: nothing to do, nothing lost."""
     report, _, runner = w.run()
@@ -148,8 +157,7 @@ def test_a_signup_page_redirected_by_an_ip_keeps_its_entries(
     meta_wiki.client(meta_wiki.admin_user).edit("Some article", "An article.")
     anonymous(meta_wiki).edit(page, "#REDIRECT [[Some article]]")
 
-    report, _, runner = w.run()
-    text = assert_nothing_lost(meta_wiki, w, before, report, runner, "removed an entry of")
+    text, _ = run_again_nothing_lost(meta_wiki, w, before, "removed an entry of")
     assert "127.0.0.1" in text
     assert meta_wiki.client(meta_wiki.admin_user).text("Some article") == "An article."
     assert_quiet(w, before)
@@ -165,10 +173,7 @@ def test_a_page_moved_out_of_the_prefix_keeps_its_entries(
     admin = meta_wiki.client(meta_wiki.admin_user)
     admin.post({"action": "move", "from": page, "to": away, "reason": "tidy", "noredirect": 1})
 
-    report, _, runner = w.run()
-    text = assert_nothing_lost(
-        meta_wiki, w, before, report, runner, "was moved out of the signup pages"
-    )
+    text, _ = run_again_nothing_lost(meta_wiki, w, before, "was moved out of the signup pages")
     assert away in text
     # Edits made out there do not count: a forgery at the new title changes nothing.
     add(meta_wiki, mentor, away, signup(learner, "GLAM"))
@@ -186,8 +191,7 @@ def test_an_exact_title_page_moved_away_stays_in_force_run_after_run(
     admin = meta_wiki.client(meta_wiki.admin_user)
     admin.post({"action": "move", "from": page, "to": moved, "reason": "rename"})  # + redirect
 
-    report, _, runner = w.run()
-    assert_nothing_lost(meta_wiki, w, before, report, runner, "was moved out of the signup pages")
+    _, runner = run_again_nothing_lost(meta_wiki, w, before, "was moved out of the signup pages")
     assert runner.store.page_titles("smmeta") == [moved]
     for _ in range(2):
         report, _, runner = w.run()
@@ -210,8 +214,7 @@ def test_delete_and_restore_keeps_the_same_matches_and_posts_nothing(
     admin = meta_wiki.client(meta_wiki.admin_user)
     admin.post({"action": "delete", "title": page, "reason": "vandal"})
 
-    report, _, runner = w.run()
-    assert_nothing_lost(meta_wiki, w, before, report, runner, "no longer exists")
+    run_again_nothing_lost(meta_wiki, w, before, "no longer exists")
     admin.post({"action": "undelete", "title": page, "reason": "restore"})
     report, _, runner = w.run()
     assert_restored(meta_wiki, w, before, report, runner, "no longer exists")
@@ -229,8 +232,7 @@ def test_blank_and_restore_keeps_the_same_matches_and_posts_nothing(
     assert text is not None
     meta_wiki.client(vandal).edit(page, "lol")
 
-    report, _, runner = w.run()
-    problems = assert_nothing_lost(meta_wiki, w, before, report, runner, "removed an entry of")
+    problems, _ = run_again_nothing_lost(meta_wiki, w, before, "removed an entry of")
     assert vandal in problems
     meta_wiki.client(meta_wiki.admin_user).edit(page, text)  # the revert
     report, _, runner = w.run()
@@ -252,8 +254,7 @@ def test_a_draft_moved_into_the_prefix_publishes_nothing_of_others(
     add(meta_wiki, mentor, draft, offer(mentor))
     meta_wiki.client(mover).post({"action": "move", "from": draft, "to": target, "reason": "x"})
 
-    report, _, runner = w.run()
-    text = assert_nothing_lost(meta_wiki, w, before, report, runner, "was added or changed by")
+    text, runner = run_again_nothing_lost(meta_wiki, w, before, "was added or changed by")
     users = {u for _, u, _ in entries(runner.store.load_entries())}
     assert learner not in users and mentor not in users
     problems = [p for p in runner.store.load_entries().problems if p.origin.page == target]
@@ -296,8 +297,7 @@ def test_a_hidden_forgery_is_not_credited_to_the_owner_editing_next(
     add(meta_wiki, learner, page, "Looking forward to it.")  # the owner's unrelated edit
     hide(meta_wiki, page, forged)  # (MediaWiki hides no current revision)
 
-    report, _, runner = w.run()
-    assert_nothing_lost(meta_wiki, w, before, report, runner, "hidden")
+    _, runner = run_again_nothing_lost(meta_wiki, w, before, "hidden")
     assert ("signup", learner, "glam") not in entries(runner.store.load_entries())
     assert_quiet(w, before)
 
@@ -312,7 +312,7 @@ def test_a_removal_by_another_survives_the_owners_unrelated_edit(
     (match_id,) = [r["id"] for r in runner.store.load_matches()]
     confirm = f"{{{{Skill match confirm|id={match_id}|user={learner}|outcome=accepted}}}}"
     add(meta_wiki, learner, page, confirm)
-    report, _, runner = w.run()
+    _, _, runner = w.run()
     before = snapshot(runner)
     assert ("confirm", learner, "accepted") in before.entries
     text = meta_wiki.client(vandal).text(page) or ""
@@ -322,8 +322,7 @@ def test_a_removal_by_another_survives_the_owners_unrelated_edit(
         page, text.replace(signup(learner), signup(learner, extra="|community=enwiki"))
     )
 
-    report, _, runner = w.run()
-    assert_nothing_lost(meta_wiki, w, before, report, runner, "removed an entry of")
+    _, runner = run_again_nothing_lost(meta_wiki, w, before, "removed an entry of")
     assert ("confirm", learner, "accepted") in entries(runner.store.load_entries())
 
 
