@@ -24,7 +24,7 @@ import yaml
 from bot import config as cfgmod
 from bot import guard
 from devtools.seed import append_as
-from tests.wikirun import WikiRun, crashed, write_config
+from tests.wikirun import WikiRun, bot_process, crashed, write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -176,14 +176,7 @@ def run_bot(config: Path, port: int, tmp: Path) -> subprocess.CompletedProcess[s
     )
     env = {**os.environ, "PYWIKIBOT_DIR": str(pwb), "SKILLMATCH_STORE": ""}
     env.pop("SKILLMATCH_CONFIG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--config", str(config)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return bot_process(config, env, timeout=120)
 
 
 @pytest.mark.parametrize(("case", "breaks", "key", "words"), CASES, ids=[c[0] for c in CASES])

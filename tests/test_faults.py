@@ -24,7 +24,7 @@ from bot import messages
 from bot.wiki import READ_TRIES
 from devtools.seed import append_as
 from tests.faultproxy import FaultProxy
-from tests.wikirun import WikiRun, crashed, kill_loop, slow_writes_env, write_config
+from tests.wikirun import WikiRun, bot_process, crashed, kill_loop, slow_writes_env, write_config
 
 pytestmark = pytest.mark.wiki
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,14 +161,7 @@ def faulty_config(w: WikiRun, path: Path) -> Path:
 
 
 def bot(config: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--config", str(config)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return bot_process(config, env, timeout=600)
 
 
 def bot_behind_failing(

@@ -170,3 +170,23 @@ def crashed(proc: subprocess.CompletedProcess[str]) -> bool:
     if "Exiting due to uncaught exception" in proc.stderr:
         return True
     return proc.returncode != 0 and not (lines and lines[-1].startswith("python -m bot"))
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bot_process(
+    config: Path, env: dict[str, str], *, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot run --config <config>` as cron starts it: a new process from the
+    repository root with only `env`, its output captured, killed after `timeout` seconds."""
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
