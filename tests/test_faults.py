@@ -371,6 +371,14 @@ def test_an_unexpected_error_is_one_line_and_a_failed_run_row(meta_wiki, tmp_pat
     assert len(_store_rows(store, "SELECT id FROM matches")) == 3  # the match phase committed
 
 
+def assert_partial_then_done(w: WikiRun, store: Path) -> None:
+    """The stopped run left one row, `partial`; the next run does the work: the three
+    matches `populate` makes."""
+    assert [r[0] for r in _store_rows(store, "SELECT status FROM runs")] == ["partial"]
+    w.run()
+    assert len(_store_rows(store, "SELECT id FROM matches")) == 3
+
+
 def test_a_wiki_that_stops_answering_stops_the_run_as_partial(meta_wiki, tmp_path: Path) -> None:
     """Every listing of the signup prefix answers 503: after Pywikibot's retries the run
     stops in the gather phase with exit 5, its summary and stderr say why, its row is
@@ -388,11 +396,9 @@ def test_a_wiki_that_stops_answering_stops_the_run_as_partial(meta_wiki, tmp_pat
     assert report["stopped"].startswith("gather: ") and report["edits"] == 0
     assert proc.stderr.strip().splitlines()[-1].startswith("python -m bot run: stopped part-way")
     store = tmp_path / "store.db"
-    assert [r[0] for r in _store_rows(store, "SELECT status FROM runs")] == ["partial"]
     assert _store_rows(store, "SELECT count(*) FROM entries") == [(0,)]
     assert meta_wiki.client("Admin").text(w.title("Matches")) is None
-    w.run()
-    assert len(_store_rows(store, "SELECT id FROM matches")) == 3
+    assert_partial_then_done(w, store)
 
 
 def test_a_wiki_that_does_not_say_who_is_logged_in_stops_the_run_as_partial(
@@ -413,10 +419,7 @@ def test_a_wiki_that_does_not_say_who_is_logged_in_stops_the_run_as_partial(
     assert proc.returncode == 5 and not crashed(proc), proc.stderr[-3000:]
     assert "the default site did not answer" in proc.stderr
     assert json.loads(proc.stdout)["stopped"].startswith("gather: ")
-    store = tmp_path / "store.db"
-    assert [r[0] for r in _store_rows(store, "SELECT status FROM runs")] == ["partial"]
-    w.run()
-    assert len(_store_rows(store, "SELECT id FROM matches")) == 3
+    assert_partial_then_done(w, tmp_path / "store.db")
 
 
 def test_accounts_the_wiki_will_not_look_up_wait_and_the_run_goes_on(
