@@ -24,14 +24,10 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 from bench import machine
 from bot.config import CONFIG_DIR
@@ -126,43 +122,17 @@ def _bot_runs(edit_size: int) -> int:
     """A cold run, a run after a hostile edit, and a run with nothing changed."""
     if "pywikibot" in sys.modules:
         raise SystemExit("pywikibot must not be imported before PYWIKIBOT_DIR is set")
-    from devtools.dataset import META_SIGNUP_PREFIX, bulk_dataset
-    from devtools.localwiki import WikiFarm, WikiSpec
+    from bench.bench_run import bench_config, bench_wiki
+    from devtools.dataset import bulk_dataset
     from devtools.seed import append_as, seed
 
-    tmp = Path(tempfile.mkdtemp(prefix="skillmatch-bench-patho-"))
-    os.environ["NO_PROXY"] = ",".join(
-        x for x in (os.environ.get("NO_PROXY", ""), "127.0.0.1", "localhost") if x
-    )
-    for var in ("SKILLMATCH_CONFIG", "SKILLMATCH_STORE"):
-        os.environ.pop(var, None)
-    farm = WikiFarm.start([WikiSpec("smmeta", "en")], tmp / "wikis")
-    try:
+    with bench_wiki("skillmatch-bench-patho-", "SkillMatch bench") as (tmp, farm):
         wiki = farm["smmeta"]
-        os.environ["PYWIKIBOT_DIR"] = str(
-            farm.write_pywikibot_config(tmp / "pywikibot", "SkillMatch bench (loopback)")
-        )
         data = bulk_dataset(10, 200, 50)
         seed(farm.wikis, data, method="import")
-        from bench.bench_run import REPORTS
-        from bot.config import Config, WikiSource
         from bot.run import Runner
 
-        cfg = Config(
-            wikis=(
-                WikiSource(
-                    key="smmeta",
-                    family="smmeta",
-                    code="smmeta",
-                    lang="en",
-                    signup_prefixes=(META_SIGNUP_PREFIX,),
-                    pages=REPORTS,
-                    notify=False,
-                ),
-            ),
-            store=f"sqlite:///{tmp / 'store.db'}",
-            output_dir=tmp / "out",
-        )
+        cfg = bench_config(tmp, notify=False)
 
         def run(label: str) -> None:
             t0 = time.perf_counter()
@@ -183,9 +153,6 @@ def _bot_runs(edit_size: int) -> int:
         run("run 3: reads the hostile revision")
         run("run 4: nothing changed since")
         return 0
-    finally:
-        farm.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -34,12 +34,17 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devtools.dataset import META_SIGNUP_PREFIX, bulk_dataset
 from devtools.localwiki import LocalWiki, WikiFarm, WikiSpec
 from devtools.seed import append_as, seed
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 _LOGGED = re.compile(r"\]: (?:GET|POST|HEAD) ")
 REPORTS = {
@@ -120,7 +125,24 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("skillmatch").setLevel(logging.ERROR)  # planted problems are expected
 
-    tmp = Path(tempfile.mkdtemp(prefix="skillmatch-bench-run-"))
+    with bench_wiki("skillmatch-bench-run-", "SkillMatch bench_run", keep=args.keep) as (
+        tmp,
+        farm,
+    ):
+        data = bulk_dataset(args.pages, args.entries, args.people)
+        print(f"bench_run: {data.summary()}")
+        seeded = seed(farm.wikis, data, method=args.seed_method)
+        print(f"  wiki started in {farm.start_seconds:.1f} s; {seeded}")
+        return _runs(args, tmp, farm["smmeta"], data)
+
+
+@contextmanager
+def bench_wiki(prefix: str, agent: str, keep: bool = False) -> Iterator[tuple[Path, WikiFarm]]:
+    """A throwaway local wiki `smmeta` in a temporary directory, with Pywikibot pointed at it
+    (PYWIKIBOT_DIR set, the loopback unproxied, no SkillMatch config or store leaking in from
+    the environment); stopped and removed afterwards unless `keep`. Shared by the benches so
+    that they measure runs against the same setup."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     os.environ["NO_PROXY"] = ",".join(
         x for x in (os.environ.get("NO_PROXY", ""), "127.0.0.1", "localhost") if x
     )
@@ -128,25 +150,42 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.pop(var, None)
     farm = WikiFarm.start([WikiSpec("smmeta", "en")], tmp / "wikis")
     try:
-        wiki = farm["smmeta"]
         os.environ["PYWIKIBOT_DIR"] = str(
-            farm.write_pywikibot_config(tmp / "pywikibot", "SkillMatch bench_run (loopback)")
+            farm.write_pywikibot_config(tmp / "pywikibot", f"{agent} (loopback)")
         )
-        data = bulk_dataset(args.pages, args.entries, args.people)
-        print(f"bench_run: {data.summary()}")
-        seeded = seed(farm.wikis, data, method=args.seed_method)
-        print(f"  wiki started in {farm.start_seconds:.1f} s; {seeded}")
-        return _runs(args, tmp, wiki, data)
+        yield tmp, farm
     finally:
         farm.stop()
-        if args.keep:
+        if keep:
             print(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def bench_config(tmp: Path, notify: bool) -> Config:
+    """The bot's configuration for the bench wiki: one wiki, the bulk dataset's signup prefix,
+    its store and output under `tmp`. Imports bot.config only once PYWIKIBOT_DIR is set."""
+    from bot.config import Config, WikiSource
+
+    return Config(
+        wikis=(
+            WikiSource(
+                key="smmeta",
+                family="smmeta",
+                code="smmeta",
+                lang="en",
+                signup_prefixes=(META_SIGNUP_PREFIX,),
+                pages=REPORTS,
+                notify=notify,
+            ),
+        ),
+        store=f"sqlite:///{tmp / 'store.db'}",
+        output_dir=tmp / "out",
+    )
+
+
 def _runs(args: argparse.Namespace, tmp: Path, wiki: LocalWiki, data: Any) -> int:
-    from bot.config import Config, WikiSource  # after PYWIKIBOT_DIR is set
+    from bot.config import WikiSource  # after PYWIKIBOT_DIR is set
     from bot.run import Runner
     from bot.wiki import Wiki
 
@@ -161,21 +200,7 @@ def _runs(args: argparse.Namespace, tmp: Path, wiki: LocalWiki, data: Any) -> in
             self.calls.append(dict(params))
             return super()._request(**params)
 
-    cfg = Config(
-        wikis=(
-            WikiSource(
-                key="smmeta",
-                family="smmeta",
-                code="smmeta",
-                lang="en",
-                signup_prefixes=(META_SIGNUP_PREFIX,),
-                pages=REPORTS,
-                notify=args.notify,
-            ),
-        ),
-        store=f"sqlite:///{tmp / 'store.db'}",
-        output_dir=tmp / "out",
-    )
+    cfg = bench_config(tmp, args.notify)
 
     def one_run(label: str, profile: bool = False) -> Any:
         made: list[CountingWiki] = []

@@ -24,7 +24,7 @@ import yaml
 from bot import config as cfgmod
 from bot import guard
 from devtools.seed import append_as
-from tests.wikirun import WikiRun, write_config
+from tests.wikirun import WikiRun, bot_process, crashed, write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -163,15 +163,6 @@ def sentinel() -> Iterator[tuple[int, list[int]]]:
     server.close()
 
 
-def crashed(proc: subprocess.CompletedProcess[str]) -> bool:
-    """Died of an uncaught exception: a failed run's last word is not the bot's own line.
-    (Pywikibot logs the tracebacks of faults it caught and retried; those are no crash.)"""
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    if "Exiting due to uncaught exception" in proc.stderr:
-        return True
-    return proc.returncode != 0 and not (lines and lines[-1].startswith("python -m bot"))
-
-
 def run_bot(config: Path, port: int, tmp: Path) -> subprocess.CompletedProcess[str]:
     """`python -m bot run` with a Pywikibot whose every family points at the sentinel."""
     pwb = tmp / "pwb"
@@ -185,14 +176,7 @@ def run_bot(config: Path, port: int, tmp: Path) -> subprocess.CompletedProcess[s
     )
     env = {**os.environ, "PYWIKIBOT_DIR": str(pwb), "SKILLMATCH_STORE": ""}
     env.pop("SKILLMATCH_CONFIG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--config", str(config)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return bot_process(config, env, timeout=120)
 
 
 @pytest.mark.parametrize(("case", "breaks", "key", "words"), CASES, ids=[c[0] for c in CASES])

@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from bot import messages
 from bot.wiki import READ_TRIES
 from devtools.seed import append_as
 from tests.faultproxy import FaultProxy
-from tests.wikirun import WikiRun, kill_loop, write_config
+from tests.wikirun import WikiRun, bot_process, crashed, kill_loop, slow_writes_env, write_config
 
 pytestmark = pytest.mark.wiki
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,15 +63,6 @@ TABLES = (
     "awards",
     "people",
 )
-
-
-def crashed(proc: subprocess.CompletedProcess[str]) -> bool:
-    """Died of an uncaught exception: a failed run's last word is not the bot's own line.
-    (Pywikibot logs the tracebacks of faults it caught and retried; those are no crash.)"""
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    if "Exiting due to uncaught exception" in proc.stderr:
-        return True
-    return proc.returncode != 0 and not (lines and lines[-1].startswith("python -m bot"))
 
 
 def populate(wiki: Any, w: WikiRun) -> list[str]:
@@ -169,14 +161,20 @@ def faulty_config(w: WikiRun, path: Path) -> Path:
 
 
 def bot(config: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--config", str(config)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return bot_process(config, env, timeout=600)
+
+
+def bot_behind_failing(
+    wiki: Any, w: WikiRun, tmp: Path, fails: Callable[[bytes], bool]
+) -> tuple[subprocess.CompletedProcess[str], int]:
+    """One `python -m bot run` on `w`'s pages through the fault proxy, which answers 503 to
+    every request `fails` picks and passes the rest. Returns the process and how many
+    requests were failed."""
+    config = faulty_config(w, tmp / "config.yaml")
+    with FaultProxy(wiki.base_url, share=0, seed=1, always=fails) as proxy:
+        proc = bot(config, proxied_env(tmp, proxy.url))
+        failed = proxy.counts["always"]
+    return proc, failed
 
 
 def test_a_third_of_requests_failing_never_crashes_and_a_clean_run_converges(
@@ -278,10 +276,7 @@ def test_a_page_the_wiki_withholds_is_skipped_reported_and_kept(meta_wiki, tmp_p
     def history_of_offers(request: bytes) -> bool:
         return b"rvdir=older" in request and asks_for_it.search(request) is not None
 
-    config = faulty_config(w, tmp_path / "config.yaml")
-    with FaultProxy(meta_wiki.base_url, share=0, seed=1, always=history_of_offers) as proxy:
-        proc = bot(config, proxied_env(tmp_path, proxy.url))
-        withheld = proxy.counts["always"]
+    proc, withheld = bot_behind_failing(meta_wiki, w, tmp_path, history_of_offers)
     assert proc.returncode == 0 and not crashed(proc), proc.stderr[-3000:]
     # The batch, then the page alone: each READ_TRIES times by the bot, each of those
     # retried by Pywikibot (max_retries = 2 in the harness): 2 * 3 * 3.
@@ -300,18 +295,6 @@ def test_a_page_the_wiki_withholds_is_skipped_reported_and_kept(meta_wiki, tmp_p
     assert _store_rows(store, f"SELECT 1 FROM entries WHERE owner = '{newcomer}'")  # noqa: S608
     problems = meta_wiki.client("Admin").text(w.title("Problems")) or ""
     assert "could not be read this run" not in problems
-
-
-def slow_writes_env(tmp: Path) -> dict[str, str]:
-    """Pywikibot at one save a second, so the delivery phase lasts long enough to be hit."""
-    src = Path(os.environ["PYWIKIBOT_DIR"])
-    dst = tmp / "pywikibot-slow"
-    shutil.copytree(
-        src, dst, ignore=shutil.ignore_patterns("*.lwp", "logs", "apicache*", "throttle.ctrl")
-    )
-    with (dst / "user-config.py").open("a", encoding="utf-8") as fh:
-        fh.write("\nput_throttle = 1\nmaxthrottle = 10\n")
-    return {**os.environ, "PYWIKIBOT_DIR": str(dst)}
 
 
 def test_a_killed_run_is_marked_killed_on_the_next_start(meta_wiki, tmp_path: Path) -> None:
@@ -388,6 +371,14 @@ def test_an_unexpected_error_is_one_line_and_a_failed_run_row(meta_wiki, tmp_pat
     assert len(_store_rows(store, "SELECT id FROM matches")) == 3  # the match phase committed
 
 
+def assert_partial_then_done(w: WikiRun, store: Path) -> None:
+    """The stopped run left one row, `partial`; the next run does the work: the three
+    matches `populate` makes."""
+    assert [r[0] for r in _store_rows(store, "SELECT status FROM runs")] == ["partial"]
+    w.run()
+    assert len(_store_rows(store, "SELECT id FROM matches")) == 3
+
+
 def test_a_wiki_that_stops_answering_stops_the_run_as_partial(meta_wiki, tmp_path: Path) -> None:
     """Every listing of the signup prefix answers 503: after Pywikibot's retries the run
     stops in the gather phase with exit 5, its summary and stderr say why, its row is
@@ -398,20 +389,16 @@ def test_a_wiki_that_stops_answering_stops_the_run_as_partial(meta_wiki, tmp_pat
     def listing(request: bytes) -> bool:
         return b"allpages" in request
 
-    config = faulty_config(w, tmp_path / "config.yaml")
-    with FaultProxy(meta_wiki.base_url, share=0, seed=1, always=listing) as proxy:
-        proc = bot(config, proxied_env(tmp_path, proxy.url))
-        assert proxy.counts["always"] >= 2
+    proc, failed = bot_behind_failing(meta_wiki, w, tmp_path, listing)
+    assert failed >= 2
     assert proc.returncode == 5 and not crashed(proc), proc.stderr[-3000:]
     report = json.loads(proc.stdout)
     assert report["stopped"].startswith("gather: ") and report["edits"] == 0
     assert proc.stderr.strip().splitlines()[-1].startswith("python -m bot run: stopped part-way")
     store = tmp_path / "store.db"
-    assert [r[0] for r in _store_rows(store, "SELECT status FROM runs")] == ["partial"]
     assert _store_rows(store, "SELECT count(*) FROM entries") == [(0,)]
     assert meta_wiki.client("Admin").text(w.title("Matches")) is None
-    w.run()
-    assert len(_store_rows(store, "SELECT id FROM matches")) == 3
+    assert_partial_then_done(w, store)
 
 
 def test_a_wiki_that_does_not_say_who_is_logged_in_stops_the_run_as_partial(
@@ -427,17 +414,12 @@ def test_a_wiki_that_does_not_say_who_is_logged_in_stops_the_run_as_partial(
     def userinfo(request: bytes) -> bool:
         return b"meta=userinfo" in request
 
-    config = faulty_config(w, tmp_path / "config.yaml")
-    with FaultProxy(meta_wiki.base_url, share=0, seed=1, always=userinfo) as proxy:
-        proc = bot(config, proxied_env(tmp_path, proxy.url))
-        assert proxy.counts["always"] >= 2
+    proc, failed = bot_behind_failing(meta_wiki, w, tmp_path, userinfo)
+    assert failed >= 2
     assert proc.returncode == 5 and not crashed(proc), proc.stderr[-3000:]
     assert "the default site did not answer" in proc.stderr
     assert json.loads(proc.stdout)["stopped"].startswith("gather: ")
-    store = tmp_path / "store.db"
-    assert [r[0] for r in _store_rows(store, "SELECT status FROM runs")] == ["partial"]
-    w.run()
-    assert len(_store_rows(store, "SELECT id FROM matches")) == 3
+    assert_partial_then_done(w, tmp_path / "store.db")
 
 
 def test_accounts_the_wiki_will_not_look_up_wait_and_the_run_goes_on(
@@ -464,10 +446,8 @@ def test_accounts_the_wiki_will_not_look_up_wait_and_the_run_goes_on(
     def account_lookup(request: bytes) -> bool:
         return b"list=users" in request
 
-    config = faulty_config(w, tmp_path / "config.yaml")
-    with FaultProxy(meta_wiki.base_url, share=0, seed=1, always=account_lookup) as proxy:
-        proc = bot(config, proxied_env(tmp_path, proxy.url))
-        assert proxy.counts["always"] == READ_TRIES * 3  # the bot's tries, Pywikibot's each
+    proc, failed = bot_behind_failing(meta_wiki, w, tmp_path, account_lookup)
+    assert failed == READ_TRIES * 3  # the bot's tries, Pywikibot's each
     assert proc.returncode == 0 and not crashed(proc), proc.stderr[-3000:]
     assert "could not look up 1 accounts" in proc.stderr
     assert _store_rows(store, "SELECT id, state FROM matches ORDER BY id") == matches

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -14,7 +12,7 @@ import pytest
 
 from devtools.dataset import Edit
 from devtools.seed import append_as, create_accounts, dump_xml
-from tests.wikirun import WikiRun, kill_loop, write_config
+from tests.wikirun import WikiRun, kill_loop, slow_writes_env, write_config
 
 pytestmark = pytest.mark.wiki
 
@@ -123,22 +121,6 @@ def test_refusing_talk_pages_are_reported_and_the_rest_completes(meta_wiki, tmp_
         admin.protect("User talk:Trent", edit="all")
         meta_wiki.client("Alice").edit("User talk:Alice", alice_talk or "-")
         meta_wiki.client("Bob").edit("User talk:Bob", bob_talk or "-")
-
-
-def slow_writes_env(tmp_path: Path) -> dict[str, str]:
-    """A copy of the test Pywikibot config with Pywikibot's own put throttle at 1 s.
-
-    One save a second stretches the notification phase to ~20 s, so random kills land
-    inside it rather than before or after it.
-    """
-    src = Path(os.environ["PYWIKIBOT_DIR"])
-    dst = tmp_path / "pywikibot-slow"
-    shutil.copytree(
-        src, dst, ignore=shutil.ignore_patterns("*.lwp", "logs", "apicache*", "throttle.ctrl")
-    )
-    with (dst / "user-config.py").open("a", encoding="utf-8") as fh:
-        fh.write("\nput_throttle = 1\nmaxthrottle = 10\n")
-    return {**os.environ, "PYWIKIBOT_DIR": str(dst)}
 
 
 def test_killed_runs_post_every_message_exactly_once(meta_wiki, tmp_path: Path) -> None:

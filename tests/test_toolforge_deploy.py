@@ -126,17 +126,38 @@ def test_service_health_check_stays_up_while_the_store_is_down(tmp_path: Path) -
     assert client.get("/readyz").status_code == 503
 
 
-def test_user_config_reads_everything_from_the_environment(tmp_path: Path) -> None:
-    """Pywikibot itself loads the sample (as the Procfile's bot process sets it up)."""
+def python_with_the_sample(
+    tmp_path: Path, args: list[str], env: dict[str, str]
+) -> tuple[Path, str]:
+    """`python *args` with a fresh Pywikibot home holding only user-config.py.sample as its
+    user-config.py, and no PYWIKIBOT*/SKILLMATCH* variable but `env`'s: as the Procfile's bot
+    process starts. Returns the home and what the process printed (it must exit 0)."""
     home = tmp_path / "pwb"
     home.mkdir(mode=0o700)
     (home / "user-config.py").write_text(
         (ROOT / "user-config.py.sample").read_text(encoding="utf-8"), encoding="utf-8"
     )
-    secret = "s3cr'et\"with quotes"
-    env = {
+    full_env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PYWIKIBOT", "SKILLMATCH"))},
         "PYWIKIBOT_DIR": str(home),
+        **env,
+    }
+    done = subprocess.run(
+        [sys.executable, *args],
+        env=full_env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return home, done.stdout
+
+
+def test_user_config_reads_everything_from_the_environment(tmp_path: Path) -> None:
+    """Pywikibot itself loads the sample (as the Procfile's bot process sets it up)."""
+    secret = "s3cr'et\"with quotes"
+    env = {
         "SKILLMATCH_BOT_USER": "ExampleBot",
         "SKILLMATCH_BOT_PASSWORD_NAME": "deploy",
         "SKILLMATCH_BOT_PASSWORD": secret,
@@ -149,16 +170,8 @@ def test_user_config_reads_everything_from_the_environment(tmp_path: Path) -> No
         " 'code': c.mylang, 'users': {k: dict(v) for k, v in c.usernames.items() if v},"
         " 'password_file': c.password_file, 'ua': c.user_agent_description}))"
     )
-    done = subprocess.run(
-        [sys.executable, "-W", "error::UserWarning", "-c", code],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    got = json.loads(done.stdout.strip().splitlines()[-1])
+    home, out = python_with_the_sample(tmp_path, ["-W", "error::UserWarning", "-c", code], env)
+    got = json.loads(out.strip().splitlines()[-1])
     assert got["family"] == "wikipedia" and got["code"] == "ja"
     assert got["users"]["*"] == {"*": "ExampleBot"}
     assert got["users"]["wikipedia"] == {"ja": "ExampleBot"}
@@ -176,23 +189,8 @@ def test_user_config_reads_everything_from_the_environment(tmp_path: Path) -> No
 
 
 def test_no_secret_is_written_without_a_password(tmp_path: Path) -> None:
-    home = tmp_path / "pwb"
-    home.mkdir(mode=0o700)
-    (home / "user-config.py").write_text(
-        (ROOT / "user-config.py.sample").read_text(encoding="utf-8"), encoding="utf-8"
+    home, out = python_with_the_sample(
+        tmp_path, ["-c", "import pywikibot.config as c; print(c.user_agent_description)"], {}
     )
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PYWIKIBOT", "SKILLMATCH"))},
-        "PYWIKIBOT_DIR": str(home),
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", "import pywikibot.config as c; print(c.user_agent_description)"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    assert re.search(r"SkillMatch \(https://", done.stdout)
+    assert re.search(r"SkillMatch \(https://", out)
     assert not (home / "user-password.cfg").exists()

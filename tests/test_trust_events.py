@@ -49,6 +49,24 @@ def problems(runner: Any, code: str) -> list[tuple[str, ...]]:
     return [p.params for p in runner.store.load_entries().problems if p.code == code]
 
 
+def assert_graces_event_stands(runner: Any, attendees: tuple[str, ...]) -> None:
+    """Mallory's hijack of Grace's event id took nothing over: her attendee line (Trent) is
+    refused as not her own entry, and only Grace's online event gives badges: the trainer
+    badge to her, the online-event badge to each of her attendees."""
+    assert problems(runner, "not-own-entry") == [("Grace", "Mallory")]
+    assert awards_of(runner) == {("Grace", "trainer")} | {(u, "event-online") for u in attendees}
+
+
+def assert_reported_then_quiet(wiki: Any, w: WikiRun, report: str, says: str) -> Any:
+    """The report page `report` on `wiki` says `says`; one more run edits nothing and gives
+    or takes no badge. Returns that run's runner."""
+    text = wiki.client("Alice").text(w.title(report)) or ""
+    assert says in text
+    again, _, runner = w.run()
+    assert again.edits == 0 and again.new_awards == 0 and again.revoked_awards == 0
+    return runner
+
+
 def ahead(of: Any, behind: Any, user: str, title: str, margin: int = 30) -> None:
     """Edit `of` until its revision ids pass `behind`'s by `margin` (room for the report
     pages a run writes on `behind`), so that an order by revision id would be the wrong
@@ -75,20 +93,13 @@ def test_hijacked_event_id_on_the_same_wiki(meta_wiki: Any, tmp_path: Path) -> N
     _, _, runner = w.run()
 
     assert problems(runner, "duplicate-event-id") == [("ev-h1", "Grace")]
-    assert problems(runner, "not-own-entry") == [("Grace", "Mallory")]  # her attendee line
     assert [(e.organizer, e.format) for e in runner.store.load_entries().events] == [
         ("Grace", "online")
     ]
-    assert awards_of(runner) == {
-        ("Grace", "trainer"),
-        ("Alice", "event-online"),
-        ("Bob", "event-online"),
-        ("Carol", "event-online"),
-    }
-    report = meta_wiki.client("Alice").text(w.title("Problems")) or ""
-    assert '"ev&#45;h1" already belongs to an earlier event by Grace' in report
-    again, _, runner = w.run()
-    assert again.edits == 0 and again.new_awards == 0 and again.revoked_awards == 0
+    assert_graces_event_stands(runner, ("Alice", "Bob", "Carol"))
+    runner = assert_reported_then_quiet(
+        meta_wiki, w, "Problems", '"ev&#45;h1" already belongs to an earlier event by Grace'
+    )
     assert problems(runner, "duplicate-event-id") == [("ev-h1", "Grace")]
 
 
@@ -112,17 +123,10 @@ def test_hijacked_event_id_on_the_other_wiki_and_own_attendees_across_wikis(
     assert [(p.origin.wiki, p.params) for p in dup] == [("smja", ("ev-h2", "Grace"))]
     attendees = {(a.user, a.origin.wiki) for a in runner.store.load_entries().attendees}
     assert attendees == {("Alice", "smmeta"), ("Bob", "smmeta"), ("さくら", "smja")}
-    assert problems(runner, "not-own-entry") == [("Grace", "Mallory")]
-    assert awards_of(runner) == {
-        ("Grace", "trainer"),
-        ("Alice", "event-online"),
-        ("Bob", "event-online"),
-        ("さくら", "event-online"),
-    }
-    ja_report = ja_wiki.client("Alice").text(w.title("問題")) or ""
-    assert "イベント ID「ev&#45;h2」は Grace さんの先のイベント" in ja_report
-    again, _, _ = w.run()
-    assert again.edits == 0 and again.new_awards == 0 and again.revoked_awards == 0
+    assert_graces_event_stands(runner, ("Alice", "Bob", "さくら"))
+    assert_reported_then_quiet(
+        ja_wiki, w, "問題", "イベント ID「ev&#45;h2」は Grace さんの先のイベント"
+    )
 
 
 def test_withdrawal_on_the_other_wiki_after_a_completion_wins(

@@ -65,17 +65,30 @@ def outbox_size(runner: Runner) -> int:
         return int(conn.execute(sa.text("SELECT count(*) FROM outbox")).scalar_one())
 
 
-def matched(w: WikiRun) -> tuple[Before, Runner]:
-    """First run: the learner and mentor are matched and both told, once."""
-    report, _, runner = w.run()
-    assert report.new_matches == 1 and report.messages.get("saved") == 2
+def snapshot(runner: Runner) -> Before:
+    """What a later run must keep: the entries, the matches' states, the outbox's size."""
     rows = runner.store.load_matches()
-    before = Before(
+    return Before(
         entries(runner.store.load_entries()),
         {r["id"]: r["state"] for r in rows},
         outbox_size(runner),
     )
-    return before, runner
+
+
+def matched(w: WikiRun) -> tuple[Before, Runner]:
+    """First run: the learner and mentor are matched and both told, once."""
+    report, _, runner = w.run()
+    assert report.new_matches == 1 and report.messages.get("saved") == 2
+    return snapshot(runner), runner
+
+
+def pair_matched(
+    wiki: LocalWiki, w: WikiRun, page: str, learner: str, mentor: str
+) -> tuple[Before, Runner]:
+    """The learner signs up and the mentor offers on `page`; the first run matches them."""
+    add(wiki, learner, page, signup(learner))
+    add(wiki, mentor, page, offer(mentor))
+    return matched(w)
 
 
 def problems_text(wiki: LocalWiki, w: WikiRun) -> str:
@@ -100,12 +113,33 @@ def assert_nothing_lost(
     return text
 
 
+def run_again_nothing_lost(
+    wiki: LocalWiki, w: WikiRun, before: Before, reason: str
+) -> tuple[str, Runner]:
+    """The run after the hostile edit: `assert_nothing_lost`, with `reason` on the problems
+    page. Returns that page's text and the run's runner."""
+    report, _, runner = w.run()
+    return assert_nothing_lost(wiki, w, before, report, runner, reason), runner
+
+
 def assert_quiet(w: WikiRun, before: Before) -> None:
     """One more run: nothing to do, nothing lost."""
     report, _, runner = w.run()
     assert report.edits == 0 and not report.messages
     assert before.entries <= entries(runner.store.load_entries())
     assert {r["id"]: r["state"] for r in runner.store.load_matches()} == before.matches
+
+
+def assert_restored(
+    wiki: LocalWiki, w: WikiRun, before: Before, report: RunReport, runner: Runner, gone: str
+) -> None:
+    """After the repair: every entry and match as before, nothing posted anew, and the
+    problems page no longer says `gone`."""
+    assert before.entries <= entries(runner.store.load_entries())
+    assert {r["id"]: r["state"] for r in runner.store.load_matches()} == before.matches
+    assert report.new_matches == 0 and not report.messages
+    assert outbox_size(runner) == before.outbox
+    assert gone not in problems_text(wiki, w)
 
 
 def anonymous(wiki: LocalWiki) -> WikiClient:
@@ -119,14 +153,11 @@ def test_a_signup_page_redirected_by_an_ip_keeps_its_entries(
     learner, mentor = fresh(meta_wiki, "Lea", "Men")
     w = WikiRun(tmp_path)
     page = w.title("Signups")
-    add(meta_wiki, learner, page, signup(learner))
-    add(meta_wiki, mentor, page, offer(mentor))
-    before, _ = matched(w)
+    before, _ = pair_matched(meta_wiki, w, page, learner, mentor)
     meta_wiki.client(meta_wiki.admin_user).edit("Some article", "An article.")
     anonymous(meta_wiki).edit(page, "#REDIRECT [[Some article]]")
 
-    report, _, runner = w.run()
-    text = assert_nothing_lost(meta_wiki, w, before, report, runner, "removed an entry of")
+    text, _ = run_again_nothing_lost(meta_wiki, w, before, "removed an entry of")
     assert "127.0.0.1" in text
     assert meta_wiki.client(meta_wiki.admin_user).text("Some article") == "An article."
     assert_quiet(w, before)
@@ -138,16 +169,11 @@ def test_a_page_moved_out_of_the_prefix_keeps_its_entries(
     learner, mentor = fresh(meta_wiki, "Lea", "Men")
     w = WikiRun(tmp_path)
     page, away = w.title("More/Spring"), f"Archive {w.prefix}/Spring"
-    add(meta_wiki, learner, page, signup(learner))
-    add(meta_wiki, mentor, page, offer(mentor))
-    before, _ = matched(w)
+    before, _ = pair_matched(meta_wiki, w, page, learner, mentor)
     admin = meta_wiki.client(meta_wiki.admin_user)
     admin.post({"action": "move", "from": page, "to": away, "reason": "tidy", "noredirect": 1})
 
-    report, _, runner = w.run()
-    text = assert_nothing_lost(
-        meta_wiki, w, before, report, runner, "was moved out of the signup pages"
-    )
+    text, _ = run_again_nothing_lost(meta_wiki, w, before, "was moved out of the signup pages")
     assert away in text
     # Edits made out there do not count: a forgery at the new title changes nothing.
     add(meta_wiki, mentor, away, signup(learner, "GLAM"))
@@ -161,14 +187,11 @@ def test_an_exact_title_page_moved_away_stays_in_force_run_after_run(
     learner, mentor = fresh(meta_wiki, "Lea", "Men")
     w = WikiRun(tmp_path)
     page, moved = w.title("Offers"), w.title("Offers 2026")
-    add(meta_wiki, learner, page, signup(learner))
-    add(meta_wiki, mentor, page, offer(mentor))
-    before, _ = matched(w)
+    before, _ = pair_matched(meta_wiki, w, page, learner, mentor)
     admin = meta_wiki.client(meta_wiki.admin_user)
     admin.post({"action": "move", "from": page, "to": moved, "reason": "rename"})  # + redirect
 
-    report, _, runner = w.run()
-    assert_nothing_lost(meta_wiki, w, before, report, runner, "was moved out of the signup pages")
+    _, runner = run_again_nothing_lost(meta_wiki, w, before, "was moved out of the signup pages")
     assert runner.store.page_titles("smmeta") == [moved]
     for _ in range(2):
         report, _, runner = w.run()
@@ -178,10 +201,7 @@ def test_an_exact_title_page_moved_away_stays_in_force_run_after_run(
     # Moved back, the page is read again where it belongs, with nothing posted anew.
     admin.post({"action": "move", "from": moved, "to": page, "reason": "back", "movetalk": 0})
     report, _, runner = w.run()
-    assert before.entries <= entries(runner.store.load_entries())
-    assert {r["id"]: r["state"] for r in runner.store.load_matches()} == before.matches
-    assert report.new_matches == 0 and not report.messages
-    assert "was moved out of the signup pages" not in problems_text(meta_wiki, w)
+    assert_restored(meta_wiki, w, before, report, runner, "was moved out of the signup pages")
 
 
 def test_delete_and_restore_keeps_the_same_matches_and_posts_nothing(
@@ -190,21 +210,14 @@ def test_delete_and_restore_keeps_the_same_matches_and_posts_nothing(
     learner, mentor = fresh(meta_wiki, "Lea", "Men")
     w = WikiRun(tmp_path)
     page = w.title("More/Doomed")
-    add(meta_wiki, learner, page, signup(learner))
-    add(meta_wiki, mentor, page, offer(mentor))
-    before, _ = matched(w)
+    before, _ = pair_matched(meta_wiki, w, page, learner, mentor)
     admin = meta_wiki.client(meta_wiki.admin_user)
     admin.post({"action": "delete", "title": page, "reason": "vandal"})
 
-    report, _, runner = w.run()
-    assert_nothing_lost(meta_wiki, w, before, report, runner, "no longer exists")
+    run_again_nothing_lost(meta_wiki, w, before, "no longer exists")
     admin.post({"action": "undelete", "title": page, "reason": "restore"})
     report, _, runner = w.run()
-    assert before.entries <= entries(runner.store.load_entries())
-    assert {r["id"]: r["state"] for r in runner.store.load_matches()} == before.matches
-    assert report.new_matches == 0 and not report.messages
-    assert outbox_size(runner) == before.outbox
-    assert "no longer exists" not in problems_text(meta_wiki, w)
+    assert_restored(meta_wiki, w, before, report, runner, "no longer exists")
     assert_quiet(w, before)
 
 
@@ -214,23 +227,16 @@ def test_blank_and_restore_keeps_the_same_matches_and_posts_nothing(
     learner, mentor, vandal = fresh(meta_wiki, "Lea", "Men", "Van")
     w = WikiRun(tmp_path)
     page = w.title("Signups")
-    add(meta_wiki, learner, page, signup(learner))
-    add(meta_wiki, mentor, page, offer(mentor))
-    before, _ = matched(w)
+    before, _ = pair_matched(meta_wiki, w, page, learner, mentor)
     text = meta_wiki.client(vandal).text(page)
     assert text is not None
     meta_wiki.client(vandal).edit(page, "lol")
 
-    report, _, runner = w.run()
-    problems = assert_nothing_lost(meta_wiki, w, before, report, runner, "removed an entry of")
+    problems, _ = run_again_nothing_lost(meta_wiki, w, before, "removed an entry of")
     assert vandal in problems
     meta_wiki.client(meta_wiki.admin_user).edit(page, text)  # the revert
     report, _, runner = w.run()
-    assert before.entries <= entries(runner.store.load_entries())
-    assert {r["id"]: r["state"] for r in runner.store.load_matches()} == before.matches
-    assert report.new_matches == 0 and not report.messages
-    assert outbox_size(runner) == before.outbox
-    assert vandal not in problems_text(meta_wiki, w)
+    assert_restored(meta_wiki, w, before, report, runner, vandal)
 
 
 def test_a_draft_moved_into_the_prefix_publishes_nothing_of_others(
@@ -248,8 +254,7 @@ def test_a_draft_moved_into_the_prefix_publishes_nothing_of_others(
     add(meta_wiki, mentor, draft, offer(mentor))
     meta_wiki.client(mover).post({"action": "move", "from": draft, "to": target, "reason": "x"})
 
-    report, _, runner = w.run()
-    text = assert_nothing_lost(meta_wiki, w, before, report, runner, "was added or changed by")
+    text, runner = run_again_nothing_lost(meta_wiki, w, before, "was added or changed by")
     users = {u for _, u, _ in entries(runner.store.load_entries())}
     assert learner not in users and mentor not in users
     problems = [p for p in runner.store.load_entries().problems if p.origin.page == target]
@@ -284,9 +289,7 @@ def test_a_hidden_forgery_is_not_credited_to_the_owner_editing_next(
     learner, mentor, forger = fresh(meta_wiki, "Lea", "Men", "Forg")
     w = WikiRun(tmp_path)
     page = w.title("Signups")
-    add(meta_wiki, learner, page, signup(learner))
-    add(meta_wiki, mentor, page, offer(mentor))
-    before, _ = matched(w)
+    before, _ = pair_matched(meta_wiki, w, page, learner, mentor)
     text = meta_wiki.client(forger).text(page) or ""
     forged = meta_wiki.client(forger).edit(
         page, text.replace(signup(learner), signup(learner, "GLAM"))
@@ -294,8 +297,7 @@ def test_a_hidden_forgery_is_not_credited_to_the_owner_editing_next(
     add(meta_wiki, learner, page, "Looking forward to it.")  # the owner's unrelated edit
     hide(meta_wiki, page, forged)  # (MediaWiki hides no current revision)
 
-    report, _, runner = w.run()
-    assert_nothing_lost(meta_wiki, w, before, report, runner, "hidden")
+    _, runner = run_again_nothing_lost(meta_wiki, w, before, "hidden")
     assert ("signup", learner, "glam") not in entries(runner.store.load_entries())
     assert_quiet(w, before)
 
@@ -306,19 +308,12 @@ def test_a_removal_by_another_survives_the_owners_unrelated_edit(
     learner, mentor, vandal = fresh(meta_wiki, "Lea", "Men", "Van")
     w = WikiRun(tmp_path)
     page = w.title("Signups")
-    add(meta_wiki, learner, page, signup(learner))
-    add(meta_wiki, mentor, page, offer(mentor))
-    _, runner = matched(w)
+    _, runner = pair_matched(meta_wiki, w, page, learner, mentor)
     (match_id,) = [r["id"] for r in runner.store.load_matches()]
     confirm = f"{{{{Skill match confirm|id={match_id}|user={learner}|outcome=accepted}}}}"
     add(meta_wiki, learner, page, confirm)
-    report, _, runner = w.run()
-    rows = runner.store.load_matches()
-    before = Before(
-        entries(runner.store.load_entries()),
-        {r["id"]: r["state"] for r in rows},
-        outbox_size(runner),
-    )
+    _, _, runner = w.run()
+    before = snapshot(runner)
     assert ("confirm", learner, "accepted") in before.entries
     text = meta_wiki.client(vandal).text(page) or ""
     meta_wiki.client(vandal).edit(page, text.replace(confirm, ""))
@@ -327,8 +322,7 @@ def test_a_removal_by_another_survives_the_owners_unrelated_edit(
         page, text.replace(signup(learner), signup(learner, extra="|community=enwiki"))
     )
 
-    report, _, runner = w.run()
-    assert_nothing_lost(meta_wiki, w, before, report, runner, "removed an entry of")
+    _, runner = run_again_nothing_lost(meta_wiki, w, before, "removed an entry of")
     assert ("confirm", learner, "accepted") in entries(runner.store.load_entries())
 
 
@@ -360,9 +354,7 @@ def test_a_no_change_run_after_a_huge_edit_parses_nothing(
     learner, mentor, vandal = fresh(meta_wiki, "Lea", "Men", "Van")
     w = WikiRun(tmp_path)
     page = w.title("Signups")
-    add(meta_wiki, learner, page, signup(learner))
-    add(meta_wiki, mentor, page, offer(mentor))
-    before, _ = matched(w)
+    before, _ = pair_matched(meta_wiki, w, page, learner, mentor)
     filler = "<!-- " + "padding " * 60_000 + "-->\n"  # ~480 KB
     hostile = "{{Skill signup|user=" + vandal + "|wants=" + "[[x|" * 2_000 + "}}\n"
     add(meta_wiki, vandal, page, filler + hostile + "<b>" * 2_000)

@@ -66,6 +66,17 @@ def assert_only_allowed(wiki: Any, since: int, w: WikiRun, recipients: set[str])
     return edits
 
 
+def assert_only_allowed_then_quiet(
+    wiki: Any, since: int, w: WikiRun, recipients: set[str]
+) -> tuple[list[str], Any]:
+    """The run after `since` wrote only report pages and the recipients' own talk pages,
+    and one more run writes nothing. Returns the first run's edits and the second's runner."""
+    edits = assert_only_allowed(wiki, since, w, recipients)
+    again, _, runner = w.run()
+    assert again.edits == 0
+    return edits, runner
+
+
 def accounts(wiki: Any, w: WikiRun, *names: str) -> list[str]:
     """Fresh accounts for this test only (their talk pages start empty)."""
     full = [f"{w.prefix}{n}" for n in names]
@@ -100,10 +111,8 @@ def test_report_page_replaced_by_a_redirect_is_refused_not_followed(
     problems = meta_wiki.client("Bob").text(w.title("Problems")) or ""
     assert "Pages the bot refused to write" in problems
     assert f"[[:{w.title('Matches')}]]" in problems and "is a redirect" in problems
-    edits = assert_only_allowed(meta_wiki, since, w, set())
+    edits, runner = assert_only_allowed_then_quiet(meta_wiki, since, w, set())
     assert edits == [w.title("Problems")]  # the refusals are reported, nothing else changed
-    again, _, runner = w.run()
-    assert again.edits == 0
     assert runner.store.last_run()["stats"]["refused"] == summary["refused"]
 
 
@@ -127,10 +136,8 @@ def test_talk_page_redirected_to_another_users_talk_page_gets_no_message(
     assert [(u["title"], u["reason"]) for u in undelivered] == [(f"User talk:{lea}", "redirect")]
     problems = meta_wiki.client(eve).text(w.title("Problems")) or ""
     assert f"[[:User talk:{lea}]]" in problems and "is a redirect" in problems
-    edits = assert_only_allowed(meta_wiki, since, w, {max_})
+    edits, _ = assert_only_allowed_then_quiet(meta_wiki, since, w, {max_})
     assert f"User talk:{max_}" in edits
-    again, _, _ = w.run()
-    assert again.edits == 0
 
 
 def test_attendees_that_are_no_real_account_get_no_badge_and_no_talk_page(
@@ -207,9 +214,7 @@ def test_planted_markers_do_not_suppress_a_message(
         assert talk.count(messages.marker(f"match:{mid}:{user}", key)) == 1, user
         assert talk.count("== ") == 1  # one section: the message, posted once
     assert report.messages["saved"] == 2
-    assert_only_allowed(meta_wiki, since, w, {lea, max_})
-    again, _, _ = w.run()
-    assert again.edits == 0
+    assert_only_allowed_then_quiet(meta_wiki, since, w, {lea, max_})
 
 
 def test_ten_thousand_forged_entries_leave_the_problems_page_savable(
@@ -241,9 +246,7 @@ def test_ten_thousand_forged_entries_leave_the_problems_page_savable(
     assert page.count("\n|-\n") < 600  # the first 500 entries, not ten thousand
     assert "Messages that could not be delivered" in page and f"[[:User talk:{lea}]]" in page
     assert report.as_dict()["refused"] == []
-    assert_only_allowed(meta_wiki, since, w, {max_})
-    again, _, _ = w.run()
-    assert again.edits == 0
+    assert_only_allowed_then_quiet(meta_wiki, since, w, {max_})
 
 
 def test_the_write_path_refuses_pages_it_was_not_given(meta_wiki: Any, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import subprocess
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,3 +142,51 @@ def kill_loop(
         proc.wait()
     ctrl.unlink(missing_ok=True)
     return kills
+
+
+def slow_writes_env(tmp: Path) -> dict[str, str]:
+    """A copy of the test Pywikibot config with Pywikibot's own put throttle at 1 s.
+
+    One save a second stretches the delivery phase (~20 s for a few dozen messages), so
+    random kills land inside it rather than before or after it.
+    """
+    import os
+    import shutil
+
+    src = Path(os.environ["PYWIKIBOT_DIR"])
+    dst = tmp / "pywikibot-slow"
+    shutil.copytree(
+        src, dst, ignore=shutil.ignore_patterns("*.lwp", "logs", "apicache*", "throttle.ctrl")
+    )
+    with (dst / "user-config.py").open("a", encoding="utf-8") as fh:
+        fh.write("\nput_throttle = 1\nmaxthrottle = 10\n")
+    return {**os.environ, "PYWIKIBOT_DIR": str(dst)}
+
+
+def crashed(proc: subprocess.CompletedProcess[str]) -> bool:
+    """Died of an uncaught exception: a failed run's last word is not the bot's own line.
+    (Pywikibot logs the tracebacks of faults it caught and retried; those are no crash.)"""
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    if "Exiting due to uncaught exception" in proc.stderr:
+        return True
+    return proc.returncode != 0 and not (lines and lines[-1].startswith("python -m bot"))
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bot_process(
+    config: Path, env: dict[str, str], *, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """`python -m bot run --config <config>` as cron starts it: a new process from the
+    repository root with only `env`, its output captured, killed after `timeout` seconds."""
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
