@@ -8,23 +8,17 @@ link first. Screenshots land in build/screenshots/ for a human to look at.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from werkzeug.serving import make_server
 
-from bot.store import Store
-from webtool import sampledata
-from webtool.app import create_app
+from tests.browserharness import chromium, serve_sample_store
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -50,31 +44,14 @@ WIKI = {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'store.db'}"
-    summary = sampledata.populate(Store(url), 120, seed=11, today=date.today())
-    app = create_app({"store_url": url, "wikis": [WIKI]})
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield {"base": f"http://127.0.0.1:{srv.server_port}", "summary": summary}
-    finally:
-        srv.shutdown()
-        thread.join(timeout=5)
+    with serve_sample_store(tmp_path_factory.mktemp("browser"), WIKI) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (devtools/install-deps.sh)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium(ARGS) as b:
+        yield b
 
 
 @pytest.fixture
