@@ -824,12 +824,7 @@ class Store:
         has to be unknown to wiki editors and stable for this store, and whoever can read
         the store can already read and change the outbox the markers protect.
         """
-        with self.engine.begin() as conn:
-            found = conn.execute(sa.select(meta.c.value).where(meta.c.key == "marker_key")).scalar()
-            if found is None:
-                found = secrets.token_hex(32)
-                conn.execute(meta.insert().values(key="marker_key", value=found))
-        return str(found).encode("ascii")
+        return self._own_secret("marker_key")
 
     # -- OB 3.0 signing keys ------------------------------------------------
 
@@ -890,14 +885,18 @@ class Store:
         Subject ids must be stable per recipient and reveal nothing without it; it lives with
         the awards it names, like `marker_key`.
         """
-        query = sa.select(meta.c.value).where(meta.c.key == "ob3_subject_key")
+        return self._own_secret("ob3_subject_key")
+
+    def _own_secret(self, name: str) -> bytes:
+        """A random secret kept under `name` in the meta table, made on first use."""
+        query = sa.select(meta.c.value).where(meta.c.key == name)
         try:
             with self.engine.begin() as conn:
                 found = conn.execute(query).scalar()
                 if found is None:
                     found = secrets.token_hex(32)
-                    conn.execute(meta.insert().values(key="ob3_subject_key", value=found))
-        except sa.exc.IntegrityError:  # another worker made it first: use theirs
+                    conn.execute(meta.insert().values(key=name, value=found))
+        except sa.exc.IntegrityError:  # another process made it first: use theirs
             with self.engine.connect() as conn:
                 found = conn.execute(query).scalar()
         return str(found).encode("ascii")
